@@ -1,0 +1,42 @@
+# `make test` and `make demo` set up .venv themselves on a fresh machine.
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+# References whose full installs would pull another torch or CUDA wheels: only their
+# schedule code is needed, so they are installed without dependencies.
+NO_DEPS_REFS := timm==1.0.31 fastai==2.8.12 fastcore braintools==0.3.0
+
+.PHONY: test demo bench lint format clean
+
+$(BIN)/python:
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/pip install -q --upgrade pip
+
+$(VENV)/.test-installed: pyproject.toml Makefile | $(BIN)/python
+	$(BIN)/pip install -q -e ".[test]"
+	$(BIN)/pip install -q --no-deps $(NO_DEPS_REFS)
+	touch $@
+
+$(VENV)/.demo-installed: pyproject.toml Makefile | $(BIN)/python
+	$(BIN)/pip install -q -e ".[train]"
+	touch $@
+
+lint: $(VENV)/.test-installed
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+
+format: $(VENV)/.test-installed
+	$(BIN)/ruff format .
+	$(BIN)/ruff check --fix .
+
+test: lint
+	$(BIN)/python -m pytest
+
+demo: $(VENV)/.demo-installed
+	$(BIN)/python -m schedalg.demo
+
+bench: $(VENV)/.test-installed
+	$(BIN)/python bench/run_all.py
+
+clean:
+	rm -rf $(VENV) build *.egg-info

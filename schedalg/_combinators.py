@@ -1,0 +1,207 @@
+"""The algebra's structural combinators: join, warmup, restart."""
+
+from __future__ import annotations
+
+import dataclasses
+from typing import Any
+
+import jax
+import jax.numpy as jnp
+from jax.typing import ArrayLike
+
+from schedalg._core import (
+    Schedule,
+    anneal,
+    clock,
+    concrete,
+    cycle_index,
+    fl,
+    fraction,
+    geometric_start,
+    require,
+    require_choice,
+    safe_pow,
+    schedule_class,
+    sorted_last,
+    static,
+    vector,
+)
+
+
+def _require_schedule(fn: str, where: str, value: Any) -> None:
+    if not isinstance(value, Schedule):
+        raise ValueError(f"{fn}: {where} must be a schedule, got {value!r}")
+
+
+@schedule_class
+class join(Schedule):
+    """Runs schedules one after another, each on its own clock.
+
+    Piece i starts at ``starts[i]`` (0 for the first) and gives ``piece_i(t - starts[i])``
+    on ``[starts[i], starts[i+1])``; the value at a boundary belongs to the next piece.
+    ``boundaries`` gives the starts of pieces 1.. as absolute steps; without it the
+    starts add up the pieces' durations.
+
+    Example:
+        >>> s = join(linear(0.0, 1.0, 10), cosine(1.0, 0.0, 90))
+        >>> float(s(5)), float(s(10)), s.duration
+        (0.5, 1.0, 100)
+    """
+
+    pieces: tuple = dataclasses.field(metadata={"varargs": True})
+    boundaries: Any = vector(None)
+
+    def __init__(self, *pieces: Schedule, boundaries: Any = None):
+        object.__setattr__(self, "pieces", tuple(pieces))
+        object.__setattr__(self, "boundaries", boundaries)
+        self.__post_init__()
+
+    def _validate(self) -> None:
+        n = len(self.pieces)
+        if n == 0:
+            raise ValueError("join: needs at least one schedule, got none")
+        for i, piece in enumerate(self.pieces):
+            _require_schedule("join", f"piece {i + 1} of {n}", piece)
+        if self.boundaries is None:
+            for i, piece in enumerate(self.pieces[:-1]):
+                if piece.duration is None:
+                    raise ValueError(
+                        f"join: piece {i + 1} of {n} ({piece.name}) has no duration; "
+                        "pass boundaries=[...] with the absolute start of each later piece"
+                    )
+            return
+        b = concrete(self.boundaries)
+        if b is not None and (b.ndim == 0 or b.shape[-1] != n - 1):
+            raise ValueError(
+                f"join: boundaries must have one entry per piece after the first "
+                f"({n - 1}), got boundaries={self.boundaries!r}"
+            )
+        require("join", "boundaries", self.boundaries, lambda v: v >= 0, ">= 0")
+        require("join", "boundaries", self.boundaries, sorted_last, "sorted")
+
+    def starts(self) -> list[Any]:
+        """The absolute start of each piece (the first starts at 0)."""
+        if self.boundaries is not None:
+            b = jnp.asarray(self.boundaries)
+            return [0] + [b[..., i] for i in range(len(self.pieces) - 1)]
+        starts = [0]
+        for piece in self.pieces[:-1]:
+            starts.append(starts[-1] + piece.duration)
+        return starts
+
+    def __call__(self, step: ArrayLike) -> jax.Array:
+        t = clock(step)
+        starts = self.starts()
+        value = self.pieces[0](t)
+        for piece, start in zip(self.pieces[1:], starts[1:]):
+            value = jnp.where(t >= start, piece(t - start), value)
+        return value
+
+    @property
+    def duration(self) -> Any:
+        last = self.pieces[-1].duration
+        return None if last is None else self.starts()[-1] + last
+
+
+@schedule_class
+class warmup(Schedule):
+    """Ramps from ``start`` to ``schedule(0)`` over ``steps``, then runs ``schedule``.
+
+    ``ramp(start -> schedule(0), t / steps)`` for t < steps along ``shape`` ("linear",
+    "cosine", "exponential" or "constant"); then ``schedule(t - steps)`` when
+    ``prefix=True`` (the schedule's clock starts after the warmup, as in Hugging Face
+    and optax) or ``schedule(t)`` when ``prefix=False`` (timm's ``warmup_prefix=False``).
+
+    Example:
+        >>> s = warmup(cosine(1.0, 0.0, 90), 10)
+        >>> float(s(5)), float(s(10))
+        (0.5, 1.0)
+    """
+
+    schedule: Schedule
+    steps: Any
+    _: dataclasses.KW_ONLY
+    start: Any = 0.0
+    shape: str = static("linear")
+    prefix: bool = static(True)
+
+    def _validate(self) -> None:
+        _require_schedule("warmup", "schedule", self.schedule)
+        require("warmup", "steps", self.steps, lambda v: v >= 0, ">= 0")
+        shapes = ("linear", "cosine", "exponential", "constant")
+        require_choice("warmup", "shape", self.shape, shapes)
+        if self.shape == "exponential":
+            require("warmup", "start", self.start, lambda v: v > 0, "> 0 for shape='exponential'")
+
+    def __call__(self, step: ArrayLike) -> jax.Array:
+        t = clock(step)
+        ramp = anneal(self.start, self.schedule(0), fraction(t, self.steps), self.shape)
+        after = self.schedule(t - self.steps if self.prefix else t)
+        return jnp.where(t < self.steps, ramp, after)
+
+    @property
+    def duration(self) -> Any:
+        inner = self.schedule.duration
+        if inner is None:
+            return None
+        return self.steps + inner if self.prefix else jnp.maximum(self.steps, inner)
+
+
+@schedule_class
+class restart(Schedule):
+    """Warm restarts (SGDR): the schedule replayed in cycles of growing length.
+
+    Cycle k lasts ``period * mult**k`` (``period`` defaults to the schedule's duration);
+    the schedule is stretched to fill each cycle and multiplied by ``decay**k``. After
+    ``limit`` cycles the value holds the end of the last cycle.
+
+    Example:
+        >>> s = restart(linear(1.0, 0.0, 10))
+        >>> float(s(5)), float(s(10)), float(s(25))
+        (0.5, 1.0, 0.5)
+    """
+
+    schedule: Schedule
+    period: Any = None
+    _: dataclasses.KW_ONLY
+    mult: Any = 1.0
+    decay: Any = 1.0
+    limit: Any = None
+
+    def _validate(self) -> None:
+        _require_schedule("restart", "schedule", self.schedule)
+        if self.period is None and self.schedule.duration is None:
+            raise ValueError(
+                f"restart: {self.schedule.name} has no duration, so the cycle length is "
+                "unknown; pass period=<steps per cycle>"
+            )
+        require("restart", "period", self.period, lambda v: v > 0, "> 0")
+        require("restart", "mult", self.mult, lambda v: v >= 1, ">= 1")
+        require("restart", "decay", self.decay, lambda v: v >= 0, ">= 0")
+        require(
+            "restart", "limit", self.limit, lambda v: (v >= 1) & (v == v // 1), "an integer >= 1"
+        )
+
+    def _period(self) -> Any:
+        return self.schedule.duration if self.period is None else self.period
+
+    def __call__(self, step: ArrayLike) -> jax.Array:
+        t = clock(step)
+        period = self._period()
+        reference = self.schedule.duration
+        reference = period if reference is None else reference
+        k, local, length = cycle_index(t, period, self.mult)
+        if self.limit is not None:  # past the limit: the end of the last cycle
+            last = fl(self.limit) - 1.0
+            done = fl(t) >= geometric_start(period, self.mult, fl(self.limit))
+            k = jnp.where(done, last, k)
+            local = jnp.where(done, fl(period) * fl(self.mult) ** last, local)
+            length = jnp.where(done, local, length)
+        inner = local * (fl(reference) / length)  # ratio 1.0 when unstretched: exact
+        return self.schedule(inner) * safe_pow(self.decay, k)
+
+    @property
+    def duration(self) -> Any:
+        if self.limit is None:
+            return None
+        return geometric_start(self._period(), self.mult, self.limit)

@@ -1,0 +1,155 @@
+"""Cyclic primitives: cyclic (CLR), one_cycle (1cycle) and wsd (warmup-stable-decay)."""
+
+from __future__ import annotations
+
+import dataclasses
+from typing import Any
+
+import jax
+import jax.numpy as jnp
+from jax.typing import ArrayLike
+
+from schedalg._core import (
+    Schedule,
+    anneal,
+    clock,
+    fl,
+    floordiv,
+    fraction,
+    require,
+    require_choice,
+    safe_pow,
+    schedule_class,
+    static,
+)
+
+
+@schedule_class
+class cyclic(Schedule):
+    """Cyclical learning rate: up from ``low`` to ``high`` in ``up`` steps, back in ``down``.
+
+    With ``p = t mod (up + down)``, ``k = floor(t / (up + down))`` and
+    ``r = p / up`` while ``p <= up``, else ``(up + down - p) / down``:
+    ``low + (high - low) * r * a`` where ``a`` is 1 (``"triangular"``),
+    ``0.5 ** k`` (``"triangular2"``) or ``gamma ** t`` (``"exp_range"``).
+    ``high < low`` gives the inverted cycle used for momentum (Smith 2017).
+
+    Example:
+        >>> round(float(cyclic(0.1, 1.0, 10)(5)), 6)
+        0.55
+    """
+
+    low: Any
+    high: Any
+    up: Any
+    down: Any = None
+    _: dataclasses.KW_ONLY
+    mode: str = static("triangular")
+    gamma: Any = 1.0
+
+    def _validate(self) -> None:
+        require_choice("cyclic", "mode", self.mode, ("triangular", "triangular2", "exp_range"))
+        require("cyclic", "up", self.up, lambda v: v > 0, "> 0")
+        require("cyclic", "down", self.down, lambda v: v > 0, "> 0")
+        require("cyclic", "gamma", self.gamma, lambda v: v > 0, "> 0")
+
+    def __call__(self, step: ArrayLike) -> jax.Array:
+        t = clock(step)
+        down = self.up if self.down is None else self.down
+        period = self.up + down
+        k = floordiv(t, period)
+        p = fl(t - k * period)
+        ramp = jnp.where(p <= fl(self.up), p / fl(self.up), (fl(period) - p) / fl(down))
+        if self.mode == "triangular2":
+            ramp = ramp * 0.5 ** fl(k)
+        elif self.mode == "exp_range":
+            ramp = ramp * safe_pow(self.gamma, fl(t))
+        return fl(self.low) + (fl(self.high) - fl(self.low)) * ramp
+
+    @property
+    def duration(self) -> None:
+        return None
+
+
+@schedule_class
+class one_cycle(Schedule):
+    """1cycle: ``start -> peak`` over ``pct_up * steps``, then ``peak -> end`` at ``steps``.
+
+    With ``three_phase=True``: ``start -> peak`` over ``u = pct_up * steps``,
+    ``peak -> start`` over the next ``u``, then ``start -> end`` at ``steps``.
+    Each phase follows ``shape`` ("cos" or "linear"). The values are three points, so
+    ``one_cycle(0.95, 0.85, 0.95, ...)`` is the matching momentum cycle (Smith 2018).
+
+    Example:
+        >>> round(float(one_cycle(0.1, 1.0, 0.0, 100, pct_up=0.5, shape="linear")(25)), 6)
+        0.55
+    """
+
+    start: Any
+    peak: Any
+    end: Any
+    steps: Any
+    _: dataclasses.KW_ONLY
+    pct_up: Any = 0.3
+    shape: str = static("cos")
+    three_phase: bool = static(False)
+
+    def _validate(self) -> None:
+        require_choice("one_cycle", "shape", self.shape, ("cos", "linear"))
+        require("one_cycle", "steps", self.steps, lambda v: v > 0, "> 0")
+        top = 0.5 if self.three_phase else 1.0
+        rule = f"in (0, {top}]" if self.three_phase else "in (0, 1)"
+        require("one_cycle", "pct_up", self.pct_up, lambda v: (v > 0) & (v <= top), rule)
+
+    def __call__(self, step: ArrayLike) -> jax.Array:
+        t, total = fl(clock(step)), fl(self.steps)
+        up = fl(self.pct_up) * total
+        rise = anneal(self.start, self.peak, fraction(t, up), self.shape)
+        if not self.three_phase:
+            fall = anneal(self.peak, self.end, fraction(t - up, total - up), self.shape)
+            return jnp.where(t < up, rise, fall)
+        back = anneal(self.peak, self.start, fraction(t - up, up), self.shape)
+        tail = anneal(self.start, self.end, fraction(t - 2 * up, total - 2 * up), self.shape)
+        return jnp.where(t < up, rise, jnp.where(t < 2 * up, back, tail))
+
+    @property
+    def duration(self) -> Any:
+        return self.steps
+
+
+@schedule_class
+class wsd(Schedule):
+    """Warmup-stable-decay: ``0 -> peak`` linearly, hold ``peak``, decay to ``end``.
+
+    ``peak * t / warmup`` for t < warmup; ``peak`` until ``warmup + stable``; then
+    ``peak -> end`` over ``decay`` steps along ``decay_shape``: "linear", "cosine" or
+    "1-sqrt" (``end + (peak - end) * (1 - sqrt(x))``, Hägele et al. 2024); ``end`` after.
+
+    Example:
+        >>> float(wsd(1.0, 10, 80, 10)(95))
+        0.5
+    """
+
+    peak: Any
+    warmup: Any
+    stable: Any
+    decay: Any
+    _: dataclasses.KW_ONLY
+    end: Any = 0.0
+    decay_shape: str = static("linear")
+
+    def _validate(self) -> None:
+        require_choice("wsd", "decay_shape", self.decay_shape, ("linear", "cosine", "1-sqrt"))
+        for name in ("warmup", "stable", "decay"):
+            require("wsd", name, getattr(self, name), lambda v: v >= 0, ">= 0")
+
+    def __call__(self, step: ArrayLike) -> jax.Array:
+        t = fl(clock(step))
+        warmup, plateau_end = fl(self.warmup), fl(self.warmup) + fl(self.stable)
+        rise = anneal(0.0, self.peak, fraction(t, warmup))
+        fall = anneal(self.peak, self.end, fraction(t - plateau_end, self.decay), self.decay_shape)
+        return jnp.where(t < warmup, rise, jnp.where(t < plateau_end, fl(self.peak), fall))
+
+    @property
+    def duration(self) -> Any:
+        return self.warmup + self.stable + self.decay

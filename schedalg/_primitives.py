@@ -1,0 +1,234 @@
+"""Closed-form primitives: constant, linear, cosine, polynomial, exponential,
+inverse_sqrt, inverse_time."""
+
+from __future__ import annotations
+
+import dataclasses
+from typing import Any
+
+import jax
+import jax.numpy as jnp
+from jax.typing import ArrayLike
+
+from schedalg._core import (
+    Schedule,
+    anneal,
+    broadcast_all,
+    clock,
+    fl,
+    floordiv,
+    fraction,
+    require,
+    safe_pow,
+    schedule_class,
+    static,
+)
+
+
+def _positive(v):
+    return v > 0
+
+
+@schedule_class
+class constant(Schedule):
+    """The same value at every step.
+
+    ``value`` for all t.
+
+    Example:
+        >>> float(constant(0.1)(1000))
+        0.10000000149011612
+    """
+
+    value: Any
+
+    def __call__(self, step: ArrayLike) -> jax.Array:
+        return broadcast_all(fl(self.value), clock(step))
+
+    @property
+    def duration(self) -> None:
+        return None
+
+
+@schedule_class
+class linear(Schedule):
+    """Straight line from ``start`` to ``end`` over ``steps``, then ``end``.
+
+    ``start + (end - start) * t / steps`` for t < steps; ``end`` for t >= steps.
+
+    Example:
+        >>> float(linear(0.0, 1.0, 100)(25))
+        0.25
+    """
+
+    start: Any
+    end: Any
+    steps: Any
+
+    def _validate(self) -> None:
+        require("linear", "steps", self.steps, _positive, "> 0")
+
+    def __call__(self, step: ArrayLike) -> jax.Array:
+        return anneal(self.start, self.end, fraction(clock(step), self.steps))
+
+    @property
+    def duration(self) -> Any:
+        return self.steps
+
+
+@schedule_class
+class cosine(Schedule):
+    """Half a cosine from ``start`` to ``end`` over ``steps``, then ``end``.
+
+    ``end + (start - end) * (0.5 * (1 + cos(pi * t / steps))) ** exponent`` for
+    t < steps; ``end`` for t >= steps (SGDR, Loshchilov & Hutter 2017).
+
+    Example:
+        >>> round(float(cosine(1.0, 0.0, 100)(50)), 6)
+        0.5
+    """
+
+    start: Any
+    end: Any
+    steps: Any
+    _: dataclasses.KW_ONLY
+    exponent: Any = 1.0
+
+    def _validate(self) -> None:
+        require("cosine", "steps", self.steps, _positive, "> 0")
+        require("cosine", "exponent", self.exponent, _positive, "> 0")
+
+    def __call__(self, step: ArrayLike) -> jax.Array:
+        frac = fraction(clock(step), self.steps)
+        w = safe_pow(0.5 * (1.0 + jnp.cos(jnp.pi * frac)), self.exponent)
+        return fl(self.end) + (fl(self.start) - fl(self.end)) * w
+
+    @property
+    def duration(self) -> Any:
+        return self.steps
+
+
+@schedule_class
+class polynomial(Schedule):
+    """Polynomial decay from ``start`` to ``end`` over ``steps``, then ``end``.
+
+    ``end + (start - end) * (1 - t / steps) ** power`` for t < steps; ``end`` after.
+
+    Example:
+        >>> float(polynomial(1.0, 0.0, 100, power=2.0)(50))
+        0.25
+    """
+
+    start: Any
+    end: Any
+    steps: Any
+    _: dataclasses.KW_ONLY
+    power: Any = 1.0
+
+    def _validate(self) -> None:
+        require("polynomial", "steps", self.steps, _positive, "> 0")
+        require("polynomial", "power", self.power, _positive, "> 0")
+
+    def __call__(self, step: ArrayLike) -> jax.Array:
+        frac = fraction(clock(step), self.steps)
+        return fl(self.end) + (fl(self.start) - fl(self.end)) * safe_pow(1.0 - frac, self.power)
+
+    @property
+    def duration(self) -> Any:
+        return self.steps
+
+
+@schedule_class
+class exponential(Schedule):
+    """Exponential decay (or growth): ``start * rate ** (t / steps)``.
+
+    With ``staircase=True`` the exponent is ``floor(t / steps)``. With ``end`` the
+    value never passes ``end`` (a floor when rate < 1, a ceiling when rate > 1).
+
+    Example:
+        >>> round(float(exponential(1.0, 0.5, steps=10)(20)), 6)
+        0.25
+    """
+
+    start: Any
+    rate: Any
+    steps: Any = 1
+    _: dataclasses.KW_ONLY
+    staircase: bool = static(False)
+    end: Any = None
+
+    def _validate(self) -> None:
+        require("exponential", "rate", self.rate, _positive, "> 0")
+        require("exponential", "steps", self.steps, _positive, "> 0")
+
+    def __call__(self, step: ArrayLike) -> jax.Array:
+        t = clock(step)
+        power = floordiv(t, self.steps) if self.staircase else fl(t) / fl(self.steps)
+        value = fl(self.start) * safe_pow(self.rate, power)
+        if self.end is None:
+            return value
+        end, rate = fl(self.end), fl(self.rate)
+        return jnp.where(rate < 1, jnp.maximum(value, end), jnp.minimum(value, end))
+
+    @property
+    def duration(self) -> None:
+        return None
+
+
+@schedule_class
+class inverse_sqrt(Schedule):
+    """Reciprocal square-root decay after a plateau of ``timescale`` steps.
+
+    ``peak / sqrt(max(1, t / timescale))``: ``peak`` until ``timescale``, then
+    ``peak * sqrt(timescale / t)`` (T5's form). Hugging Face's form,
+    ``peak / sqrt((t + timescale) / timescale)``, is ``shift(inverse_sqrt(...), -timescale)``.
+
+    Example:
+        >>> float(inverse_sqrt(1.0, 100)(400))
+        0.5
+    """
+
+    peak: Any
+    timescale: Any
+
+    def _validate(self) -> None:
+        require("inverse_sqrt", "timescale", self.timescale, _positive, "> 0")
+
+    def __call__(self, step: ArrayLike) -> jax.Array:
+        ratio = jnp.maximum(fl(clock(step)) / fl(self.timescale), 1.0)
+        return fl(self.peak) / jnp.sqrt(ratio)
+
+    @property
+    def duration(self) -> None:
+        return None
+
+
+@schedule_class
+class inverse_time(Schedule):
+    """Inverse-time decay: ``start / (1 + rate * t / steps)`` (Keras InverseTimeDecay).
+
+    With ``staircase=True``, ``t / steps`` becomes ``floor(t / steps)``.
+
+    Example:
+        >>> float(inverse_time(1.0, 1.0, 10)(10))
+        0.5
+    """
+
+    start: Any
+    rate: Any
+    steps: Any
+    _: dataclasses.KW_ONLY
+    staircase: bool = static(False)
+
+    def _validate(self) -> None:
+        require("inverse_time", "rate", self.rate, lambda v: v >= 0, ">= 0")
+        require("inverse_time", "steps", self.steps, _positive, "> 0")
+
+    def __call__(self, step: ArrayLike) -> jax.Array:
+        t = clock(step)
+        p = fl(floordiv(t, self.steps)) if self.staircase else fl(t) / fl(self.steps)
+        return fl(self.start) / (1.0 + fl(self.rate) * p)
+
+    @property
+    def duration(self) -> None:
+        return None

@@ -1,0 +1,181 @@
+"""Piecewise primitives: step, multistep, piecewise_constant, piecewise_linear."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import jax
+import jax.numpy as jnp
+from jax.typing import ArrayLike
+
+from schedalg._core import (
+    Schedule,
+    broadcast_all,
+    clock,
+    concrete,
+    fl,
+    floordiv,
+    require,
+    schedule_class,
+    sorted_last,
+    vector,
+)
+
+# Above this many knots a binary search beats comparing against every knot.
+_SEARCH_ABOVE = 32
+
+
+def count_at_or_below(t: jax.Array, boundaries: Any) -> jax.Array:
+    """Number of boundaries <= t; shape broadcast(t.shape, boundaries.shape[:-1])."""
+    b = jnp.asarray(boundaries)
+    if b.ndim == 1 and b.shape[0] > _SEARCH_ABOVE:
+        return jnp.searchsorted(b, t, side="right").astype(jnp.int32)
+    return jnp.sum(t[..., None] >= b, axis=-1, dtype=jnp.int32)
+
+
+def take(values: Any, index: jax.Array) -> jax.Array:
+    """values[..., index] with the batch axes of values and index broadcast."""
+    v = jnp.asarray(values)
+    if v.ndim == 1:
+        return v[index]
+    onehot = index[..., None] == jnp.arange(v.shape[-1])
+    return jnp.sum(jnp.where(onehot, v, jnp.zeros((), v.dtype)), axis=-1)
+
+
+def _nonempty(fn: str, param: str, value: Any) -> None:
+    v = concrete(value)
+    if v is not None and (v.ndim == 0 or v.shape[-1] == 0):
+        raise ValueError(f"{fn}: {param} must be a non-empty sequence, got {param}={value!r}")
+
+
+@schedule_class
+class step(Schedule):
+    """Multiply by ``factor`` every ``every`` steps (PyTorch StepLR).
+
+    ``start * factor ** floor(t / every)``.
+
+    Example:
+        >>> round(float(step(1.0, 10, 0.5)(25)), 6)
+        0.25
+    """
+
+    start: Any
+    every: Any
+    factor: Any
+
+    def _validate(self) -> None:
+        require("step", "every", self.every, lambda v: v > 0, "> 0")
+        require("step", "factor", self.factor, lambda v: v >= 0, ">= 0")
+
+    def __call__(self, t: ArrayLike) -> jax.Array:
+        k = floordiv(clock(t), self.every)
+        return fl(self.start) * fl(self.factor) ** fl(k)
+
+    @property
+    def duration(self) -> None:
+        return None
+
+
+@schedule_class
+class multistep(Schedule):
+    """Multiply by ``factor`` at each milestone (PyTorch MultiStepLR).
+
+    ``start * factor ** (number of milestones <= t)``; repeated milestones count twice.
+
+    Example:
+        >>> round(float(multistep(1.0, [10, 20], 0.1)(20)), 6)
+        0.01
+    """
+
+    start: Any
+    milestones: Any = vector()
+    factor: Any = 0.1
+
+    def _validate(self) -> None:
+        _nonempty("multistep", "milestones", self.milestones)
+        require("multistep", "milestones", self.milestones, lambda v: v >= 0, ">= 0")
+        require("multistep", "milestones", self.milestones, sorted_last, "sorted")
+        require("multistep", "factor", self.factor, lambda v: v >= 0, ">= 0")
+
+    def __call__(self, t: ArrayLike) -> jax.Array:
+        count = count_at_or_below(clock(t), self.milestones)
+        return fl(self.start) * fl(self.factor) ** fl(count)
+
+    @property
+    def duration(self) -> Any:
+        return jnp.asarray(self.milestones)[..., -1]
+
+
+@schedule_class
+class piecewise_constant(Schedule):
+    """``values[i]`` on ``[boundaries[i-1], boundaries[i])``; one more value than boundaries.
+
+    Example:
+        >>> float(piecewise_constant([10, 20], [1.0, 0.5, 0.25])(15))
+        0.5
+    """
+
+    boundaries: Any = vector()
+    values: Any = vector()
+
+    def _validate(self) -> None:
+        fn = "piecewise_constant"
+        _nonempty(fn, "values", self.values)
+        b, v = concrete(self.boundaries), concrete(self.values)
+        if b is not None and v is not None and b.shape[-1:] != (v.shape[-1] - 1,):
+            raise ValueError(
+                f"{fn}: values must have one more entry than boundaries, got "
+                f"{v.shape[-1]} values and {b.shape[-1] if b.ndim else 0} boundaries"
+            )
+        require(fn, "boundaries", self.boundaries, sorted_last, "sorted")
+
+    def __call__(self, t: ArrayLike) -> jax.Array:
+        index = count_at_or_below(clock(t), self.boundaries)
+        return broadcast_all(fl(take(self.values, index)), index)
+
+    @property
+    def duration(self) -> Any:
+        return jnp.asarray(self.boundaries)[..., -1]
+
+
+@schedule_class
+class piecewise_linear(Schedule):
+    """Straight lines through knots ``(boundaries[k], values[k])``, held outside.
+
+    ``values[0]`` before the first knot, linear interpolation between knots,
+    ``values[-1]`` from the last knot on. A repeated boundary makes a jump.
+
+    Example:
+        >>> float(piecewise_linear([0, 10, 20], [0.0, 1.0, 0.5])(15))
+        0.75
+    """
+
+    boundaries: Any = vector()
+    values: Any = vector()
+
+    def _validate(self) -> None:
+        fn = "piecewise_linear"
+        _nonempty(fn, "boundaries", self.boundaries)
+        b, v = concrete(self.boundaries), concrete(self.values)
+        if b is not None and v is not None and b.shape[-1:] != v.shape[-1:]:
+            raise ValueError(
+                f"{fn}: boundaries and values must have the same length, got "
+                f"{b.shape[-1]} and {v.shape[-1] if v.ndim else 0}"
+            )
+        require(fn, "boundaries", self.boundaries, sorted_last, "sorted")
+
+    def __call__(self, t: ArrayLike) -> jax.Array:
+        t = clock(t)
+        b = fl(self.boundaries)
+        k = b.shape[-1]
+        index = count_at_or_below(t, self.boundaries)
+        lo, hi = jnp.clip(index - 1, 0, k - 1), jnp.clip(index, 0, k - 1)
+        b_lo, b_hi = take(b, lo), take(b, hi)
+        v_lo, v_hi = take(fl(self.values), lo), take(fl(self.values), hi)
+        span = b_hi - b_lo
+        frac = jnp.where(span > 0, (fl(t) - b_lo) / jnp.where(span > 0, span, 1.0), 0.0)
+        return v_lo + (v_hi - v_lo) * frac
+
+    @property
+    def duration(self) -> Any:
+        return jnp.asarray(self.boundaries)[..., -1]

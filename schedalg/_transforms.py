@@ -1,0 +1,237 @@
+"""Value and clock transforms: scale, add, clip, shift, stretch, per_epoch, custom."""
+
+from __future__ import annotations
+
+import dataclasses
+from collections.abc import Callable
+from typing import Any
+
+import jax
+import jax.numpy as jnp
+from jax.typing import ArrayLike
+
+from schedalg._core import (
+    Schedule,
+    broadcast_all,
+    clock,
+    fl,
+    floordiv,
+    max_duration,
+    require,
+    require_finite,
+    schedule_class,
+    static,
+)
+
+
+def _value(x: Any, t: jax.Array) -> jax.Array:
+    """A schedule's value at t, or a number as a float."""
+    return x(t) if isinstance(x, Schedule) else fl(x)
+
+
+def _duration(schedule: Schedule, other: Any) -> Any:
+    if isinstance(other, Schedule):
+        return max_duration(schedule.duration, other.duration)
+    return schedule.duration
+
+
+def _require_schedule(fn: str, value: Any) -> None:
+    if not isinstance(value, Schedule):
+        raise ValueError(f"{fn}: schedule must be a schedule, got {value!r}")
+
+
+@schedule_class
+class scale(Schedule):
+    """Product: ``schedule(t) * factor`` or ``schedule(t) * factor(t)``.
+
+    With a schedule as ``factor`` this is PyTorch's ChainedScheduler. ``a * b`` and
+    ``a * 0.5`` build the same node.
+
+    Example:
+        >>> float(scale(constant(2.0), 0.25)(0))
+        0.5
+    """
+
+    schedule: Schedule
+    factor: Any
+
+    def _validate(self) -> None:
+        _require_schedule("scale", self.schedule)
+
+    def __call__(self, step: ArrayLike) -> jax.Array:
+        t = clock(step)
+        return self.schedule(t) * _value(self.factor, t)
+
+    @property
+    def duration(self) -> Any:
+        return _duration(self.schedule, self.factor)
+
+
+@schedule_class
+class add(Schedule):
+    """Sum: ``schedule(t) + other`` or ``schedule(t) + other(t)``; ``a + b`` builds it.
+
+    Example:
+        >>> float(add(constant(1.0), 0.5)(0))
+        1.5
+    """
+
+    schedule: Schedule
+    other: Any
+
+    def _validate(self) -> None:
+        _require_schedule("add", self.schedule)
+
+    def __call__(self, step: ArrayLike) -> jax.Array:
+        t = clock(step)
+        return self.schedule(t) + _value(self.other, t)
+
+    @property
+    def duration(self) -> Any:
+        return _duration(self.schedule, self.other)
+
+
+@schedule_class
+class clip(Schedule):
+    """Bounds: ``min(max(schedule(t), low), high)``; either bound may be omitted.
+
+    Example:
+        >>> round(float(clip(linear(1.0, 0.0, 10), low=0.2)(9)), 6)
+        0.2
+    """
+
+    schedule: Schedule
+    _: dataclasses.KW_ONLY
+    low: Any = None
+    high: Any = None
+
+    def _validate(self) -> None:
+        _require_schedule("clip", self.schedule)
+        if self.low is not None and self.high is not None:
+            require("clip", "low", self.low, lambda v: v <= self.high, f"<= high={self.high!r}")
+
+    def __call__(self, step: ArrayLike) -> jax.Array:
+        value = self.schedule(step)
+        if self.low is not None:
+            value = jnp.maximum(value, fl(self.low))
+        if self.high is not None:
+            value = jnp.minimum(value, fl(self.high))
+        return value
+
+    @property
+    def duration(self) -> Any:
+        return self.schedule.duration
+
+
+@schedule_class
+class shift(Schedule):
+    """Delays the clock: ``schedule(t - steps)`` (holding ``schedule(0)`` before).
+
+    A negative ``steps`` advances the clock instead.
+
+    Example:
+        >>> float(shift(linear(0.0, 1.0, 10), 10)(15))
+        0.5
+    """
+
+    schedule: Schedule
+    steps: Any
+
+    def _validate(self) -> None:
+        _require_schedule("shift", self.schedule)
+
+    def __call__(self, step: ArrayLike) -> jax.Array:
+        return self.schedule(clock(step) - self.steps)
+
+    @property
+    def duration(self) -> Any:
+        inner = self.schedule.duration
+        return None if inner is None else jnp.maximum(inner + self.steps, 0)
+
+
+@schedule_class
+class stretch(Schedule):
+    """Slows the clock by ``factor``: ``schedule(t / factor)``.
+
+    Example:
+        >>> float(stretch(linear(0.0, 1.0, 10), 2)(10))
+        0.5
+    """
+
+    schedule: Schedule
+    factor: Any
+
+    def _validate(self) -> None:
+        _require_schedule("stretch", self.schedule)
+        require("stretch", "factor", self.factor, lambda v: v > 0, "> 0")
+
+    def __call__(self, step: ArrayLike) -> jax.Array:
+        return self.schedule(fl(clock(step)) / fl(self.factor))
+
+    @property
+    def duration(self) -> Any:
+        inner = self.schedule.duration
+        return None if inner is None else inner * self.factor
+
+
+@schedule_class
+class per_epoch(Schedule):
+    """Steps the schedule once per epoch while counting updates:
+    ``schedule(floor(t / steps_per_epoch))`` (PyTorch's per-epoch ``scheduler.step()``).
+
+    Example:
+        >>> round(float(per_epoch(linear(0.0, 1.0, 10), 100)(250)), 6)
+        0.2
+    """
+
+    schedule: Schedule
+    steps_per_epoch: Any
+
+    def _validate(self) -> None:
+        _require_schedule("per_epoch", self.schedule)
+        require("per_epoch", "steps_per_epoch", self.steps_per_epoch, lambda v: v > 0, "> 0")
+
+    def __call__(self, step: ArrayLike) -> jax.Array:
+        return self.schedule(floordiv(clock(step), self.steps_per_epoch))
+
+    @property
+    def duration(self) -> Any:
+        inner = self.schedule.duration
+        return None if inner is None else inner * self.steps_per_epoch
+
+
+@schedule_class
+class custom(Schedule):
+    """A user's own pure function ``fn(step, **params)`` as a schedule.
+
+    ``fn`` must be written in ``jax.numpy``; ``params`` are leaves (batchable,
+    differentiable). ``duration`` is optional. Custom schedules have no text form.
+
+    Example:
+        >>> s = custom(lambda t, base: base / (1.0 + t), base=1.0)
+        >>> float(s(3))
+        0.25
+    """
+
+    fn: Callable = static()
+    params: dict = dataclasses.field(default_factory=dict)
+    _: dataclasses.KW_ONLY
+    duration_: Any = None
+
+    def __init__(self, fn: Callable, *, duration: Any = None, **params: Any):
+        if not callable(fn):
+            raise ValueError(f"custom: fn must be callable, got fn={fn!r}")
+        for name, value in params.items():
+            require_finite("custom", name, value)
+        object.__setattr__(self, "fn", fn)
+        object.__setattr__(self, "params", dict(params))
+        object.__setattr__(self, "duration_", duration)
+        self.__post_init__()
+
+    def __call__(self, step: ArrayLike) -> jax.Array:
+        t = clock(step)
+        return broadcast_all(fl(self.fn(t, **self.params)), t, *self.params.values())
+
+    @property
+    def duration(self) -> Any:
+        return self.duration_
