@@ -18,6 +18,7 @@ from schedalg._core import (
     fl,
     floordiv,
     fraction,
+    half_cosine,
     require,
     safe_pow,
     schedule_class,
@@ -100,7 +101,7 @@ class cosine(Schedule):
 
     def __call__(self, step: ArrayLike) -> jax.Array:
         frac = fraction(clock(step), self.steps)
-        w = safe_pow(0.5 * (1.0 + jnp.cos(jnp.pi * frac)), self.exponent)
+        w = safe_pow(half_cosine(frac), self.exponent)
         return fl(self.end) + (fl(self.start) - fl(self.end)) * w
 
     @property
