@@ -7,6 +7,7 @@ from typing import Any
 
 import jax
 import jax.numpy as jnp
+import numpy as np
 from jax.typing import ArrayLike
 
 from schedalg._core import (
@@ -26,11 +27,41 @@ from schedalg._core import (
     static,
     vector,
 )
+from schedalg._steps import count_at_or_below
 
 
 def _require_schedule(fn: str, where: str, value: Any) -> None:
     if not isinstance(value, Schedule):
         raise ValueError(f"{fn}: {where} must be a schedule, got {value!r}")
+
+
+def _alike(pieces: tuple[Schedule, ...]) -> list[list[int]]:
+    """Indices of pieces grouped by identical structure and leaf shapes."""
+    groups: dict[Any, list[int]] = {}
+    for i, piece in enumerate(pieces):
+        leaves, treedef = jax.tree_util.tree_flatten(piece)
+        key = (treedef, tuple((jnp.shape(x), jnp.result_type(x)) for x in leaves))
+        groups.setdefault(key, []).append(i)
+    return list(groups.values())
+
+
+def _group_value(t, index, pieces, starts, members) -> jax.Array:
+    """The value of the piece in force, for the elements whose piece is in this group.
+
+    Pieces of one structure are stacked and evaluated in one vmapped call, so a join of
+    many pieces compiles in time proportional to its number of distinct structures.
+    """
+    if len(pieces) == 1:
+        return pieces[0](t - starts[0])
+    stacked = jax.tree.map(lambda *xs: jnp.stack(xs), *pieces)
+    offsets = jnp.stack(jnp.broadcast_arrays(*(jnp.asarray(s) for s in starts)))
+    values = jax.vmap(lambda piece, start: piece(t - start))(stacked, offsets)
+    slot_of = np.zeros(int(max(members)) + 1 + 0, np.int32)
+    slot_of[members] = np.arange(len(members))
+    slot = jnp.asarray(slot_of)[jnp.clip(index, 0, len(slot_of) - 1)]
+    shape = jnp.broadcast_shapes(values.shape[1:], slot.shape)
+    values = jnp.broadcast_to(values, values.shape[:1] + shape)
+    return jnp.take_along_axis(values, jnp.broadcast_to(slot, shape)[None], axis=0)[0]
 
 
 @schedule_class
@@ -92,10 +123,25 @@ class join(Schedule):
     def __call__(self, step: ArrayLike) -> jax.Array:
         t = clock(step)
         starts = self.starts()
-        value = self.pieces[0](t)
-        for piece, start in zip(self.pieces[1:], starts[1:]):
-            value = jnp.where(t >= start, piece(t - start), value)
-        return value
+        if len(self.pieces) == 1:
+            return self.pieces[0](t)
+        later = jnp.stack(jnp.broadcast_arrays(*(jnp.asarray(x) for x in starts[1:])), axis=-1)
+        index = count_at_or_below(t, later)
+        groups = _alike(self.pieces)
+        values = [
+            _group_value(t, index, [self.pieces[i] for i in g], [starts[i] for i in g], g)
+            for g in groups
+        ]
+        group_of = np.zeros(len(self.pieces), np.int32)
+        for k, g in enumerate(groups):
+            group_of[g] = k
+        shape = jnp.broadcast_shapes(jnp.shape(index), *(jnp.shape(v) for v in values))
+        dtype = jnp.result_type(*values)
+        cases = [jnp.broadcast_to(v.astype(dtype), shape) for v in values]
+        if len(cases) == 1:
+            return cases[0]
+        # One n-way select (not a chain of wheres): compile time stays linear in pieces.
+        return jax.lax.select_n(jnp.broadcast_to(jnp.asarray(group_of)[index], shape), *cases)
 
     @property
     def duration(self) -> Any:
