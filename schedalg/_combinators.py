@@ -222,6 +222,9 @@ class restart(Schedule):
                 "unknown; pass period=<steps per cycle>"
             )
         require("restart", "period", self.period, lambda v: v > 0, "> 0")
+        if self.period is None:
+            rule = "> 0 (it sets the period)"
+            require("restart", "schedule.duration", self.schedule.duration, lambda v: v > 0, rule)
         require("restart", "mult", self.mult, lambda v: v >= 1, ">= 1")
         require("restart", "decay", self.decay, lambda v: v >= 0, ">= 0")
         require(
