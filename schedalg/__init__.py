@@ -18,9 +18,14 @@ from schedalg._primitives import (
     linear,
     polynomial,
 )
+from schedalg._repeat import repeat
 from schedalg._steps import multistep, piecewise_constant, piecewise_linear, step
+from schedalg._stretch_cycles import stretch_cycles
+from schedalg._tanh import tanh
 from schedalg._text import from_dict, parse, to_dict
 from schedalg._transforms import add, clip, custom, per_epoch, scale, shift, stretch
+from schedalg._warp import warp
+from schedalg.plateau import PlateauState, reduce_on_plateau
 
 __version__ = "0.1.0"
 
@@ -41,6 +46,7 @@ __all__ = [
     "cyclic",
     "one_cycle",
     "wsd",
+    "tanh",
     # combinators
     "join",
     "warmup",
@@ -52,6 +58,12 @@ __all__ = [
     "stretch",
     "per_epoch",
     "custom",
+    "warp",
+    "repeat",
+    "stretch_cycles",
+    # state
+    "reduce_on_plateau",
+    "PlateauState",
     # batches
     "stack",
     "grid",
