@@ -1,50 +1,32 @@
-"""`make demo`: a few composed schedules as a table, terminal charts and a PNG."""
+"""`make demo`: train the digits CNN once per schedule family and compare them.
+
+``python -m schedalg.demo [OUT_DIR] [compare options]`` is ``schedalg compare --out
+OUT_DIR`` (default ``runs/compare``): 14 schedule families, 10 epochs of batch 64 with
+Adam at a top learning rate of 1e-2, the same seed for all. On the project's 2-core CPU
+it takes about 25 s (about 60 s while six other jobs share the cores). It prints one
+line per run, then where ``report.md`` and ``compare.png`` are.
+"""
 
 from __future__ import annotations
 
-import os
 import sys
+import time
 
-import schedalg as sa
-from schedalg.plot import ascii_chart, plot_schedules, sparkline
-
-STEPS = 1000
-
-
-def composed() -> dict[str, sa.Schedule]:
-    return {
-        "warmup + cosine": sa.warmup(sa.cosine(1e-3, 1e-5, 900), 100),
-        "SGDR (mult 2, decay 0.7)": sa.restart(sa.cosine(1e-3, 0.0, 100), mult=2, decay=0.7),
-        "1cycle": sa.one_cycle(4e-5, 1e-3, 4e-9, STEPS),
-        "WSD (1-sqrt)": sa.wsd(1e-3, 100, 700, 200, decay_shape="1-sqrt"),
-        "step x cosine": sa.step(1.0, 250, 0.5) * sa.cosine(1e-3, 2e-4, STEPS),
-        "join(linear, const, exp)": sa.join(
-            sa.linear(1e-4, 1e-3, 200),
-            sa.constant(1e-3),
-            sa.exponential(1e-3, 0.99, 5),
-            boundaries=[200, 500],
-        ),
-    }
+#: Where the report and the figure go (the other settings are the command's defaults).
+OUT_DIR = "runs/compare"
 
 
-def main(out_dir: str = "out") -> int:
-    schedules = composed()
-    print(f"{'schedule':<26} {'step 0':>10} {'step 100':>10} {'step 500':>10} {'step 999':>10}")
-    for name, s in schedules.items():
-        row = " ".join(f"{float(s(t)):>10.3g}" for t in (0, 100, 500, 999))
-        print(f"{name:<26} {row}")
-    print()
-    for name, s in schedules.items():
-        print(f"{name:<26} {sparkline(sa.evaluate(s, range(STEPS)))}")
-        print(f"{'':<26} {s!r}")
-    print()
-    print("warmup + cosine:")
-    print(ascii_chart(schedules["warmup + cosine"], STEPS))
-    os.makedirs(out_dir, exist_ok=True)
-    path = plot_schedules(schedules, STEPS, os.path.join(out_dir, "schedules.png"))
-    print(f"\nwrote {path}")
-    return 0
+def main(argv: list[str] | None = None) -> int:
+    from schedalg.cli import main as cli
+
+    argv = sys.argv[1:] if argv is None else argv
+    out = argv[0] if argv else OUT_DIR
+    start = time.perf_counter()
+    status = cli(["compare", "--out", out, *argv[1:]])
+    if status == 0:
+        print(f"demo finished in {time.perf_counter() - start:.0f} s")
+    return status
 
 
 if __name__ == "__main__":
-    sys.exit(main(*sys.argv[1:]))
+    sys.exit(main())

@@ -1,0 +1,382 @@
+"""The ``schedalg`` command: show, plot, train, compare, find-lr.
+
+``EXPR`` is a schedule's text form (``"warmup(cosine(1e-3, 0.0, 900), 100)"``, read by
+:func:`schedalg.parse`, which never evaluates code) or the path of a JSON file written
+from :func:`schedalg.to_dict`. Every error prints one line naming the problem and exits
+with status 2 before anything is written.
+
+Example:
+    >>> from schedalg.cli import main
+    >>> main(["show", "linear(0.0, 1.0, 4)", "--steps", "5", "--width", "5"])
+    linear(start=0.0, end=1.0, steps=4)
+    steps 0..4 (duration 4)
+    peak 1 at step 4, final 1, mean 0.5, area 2.5 (sum over the steps)
+    sparkline  ▂▄▆█
+    <BLANKLINE>
+    step  value
+    0     0
+    1     0.25
+    2     0.5
+    3     0.75
+    4     1
+    0
+"""
+
+from __future__ import annotations
+
+import argparse
+import contextlib
+import dataclasses
+import json
+import os
+import sys
+from collections.abc import Sequence
+from typing import Any
+
+#: Largest ``--steps`` the command evaluates (a 40 MB array of float32 values).
+MAX_STEPS = 10_000_000
+#: File types the ``plot`` command can write.
+FIGURE_TYPES = (".png", ".pdf", ".svg")
+
+
+class UsageError(ValueError):
+    """A bad argument: reported as one line, exit status 2."""
+
+
+def load_schedule(expr: str):
+    """A schedule from its text form or from a JSON file (``to_dict`` output)."""
+    import schedalg as sa
+
+    if expr.endswith(".json") or os.path.isfile(expr):
+        try:
+            with open(expr, encoding="utf-8") as f:
+                data = json.load(f)
+        except OSError as err:
+            raise UsageError(f"cannot read schedule file {expr}: {err.strerror}") from None
+        except json.JSONDecodeError as err:
+            raise UsageError(f"schedule file {expr} is not valid JSON: {err}") from None
+        try:
+            return sa.from_dict(data)
+        except ValueError as err:
+            raise UsageError(f"schedule file {expr}: {err}") from None
+    try:
+        return sa.parse(expr)
+    except ValueError as err:
+        raise UsageError(f"bad schedule {expr!r}: {err}") from None
+
+
+def _steps(value: int | None, schedules: Sequence) -> int:
+    """``--steps``, or the longest concrete duration, or 1000."""
+    if value is None:
+        durations = []
+        for s in schedules:
+            d = s.duration
+            with contextlib.suppress(TypeError, ValueError):
+                durations.append(int(d) + 1)
+        value = max(durations) if durations else 1000
+        value = min(max(value, 2), MAX_STEPS)
+    if not 1 <= value <= MAX_STEPS:
+        raise UsageError(f"--steps must be between 1 and {MAX_STEPS}, got {value}")
+    return value
+
+
+def _g(x: float) -> str:
+    return f"{x:.6g}"
+
+
+def cmd_show(args: argparse.Namespace) -> int:
+    import numpy as np
+
+    import schedalg as sa
+    from schedalg.plot import ascii_chart, sparkline
+
+    schedule = load_schedule(args.expr)
+    n = _steps(args.steps, [schedule])
+    values = np.asarray(sa.evaluate(schedule, np.arange(n)), dtype=np.float64)
+    if values.ndim != 1:
+        raise UsageError(f"show takes one schedule, got a batch of shape {values.shape[:-1]}")
+    if not np.all(np.isfinite(values)):
+        bad = int(np.argmax(~np.isfinite(values)))
+        raise UsageError(f"the schedule is not finite at step {bad} ({values[bad]})")
+    duration = schedule.duration
+    dur = "unbounded" if duration is None else _g(float(duration))
+    top = int(np.argmax(values))
+    print(repr(schedule))
+    print(f"steps 0..{n - 1} (duration {dur})")
+    print(
+        f"peak {_g(values[top])} at step {top}, final {_g(values[-1])}, "
+        f"mean {_g(values.mean())}, area {_g(values.sum())} (sum over the steps)"
+    )
+    print(f"sparkline {sparkline(values, width=args.width)}")
+    print()
+    if n > args.width:
+        print(ascii_chart(schedule, n, width=args.width))
+        print()
+    points = np.unique(np.linspace(0, n - 1, min(n, 11)).round().astype(np.int64))
+    width = max(len("step"), len(str(n - 1)))
+    print(f"{'step':<{width}}  value")
+    for t in points:
+        print(f"{t:<{width}}  {_g(values[t])}")
+    return 0
+
+
+def _check_figure_path(path: str) -> None:
+    ext = os.path.splitext(path)[1].lower()
+    if ext not in FIGURE_TYPES:
+        raise UsageError(f"-o {path}: the file type must be one of {', '.join(FIGURE_TYPES)}")
+    parent = os.path.dirname(os.path.abspath(path))
+    if not os.path.isdir(parent):
+        raise UsageError(f"-o {path}: directory {parent} does not exist")
+    if not os.access(parent, os.W_OK) or os.path.isdir(path):
+        raise UsageError(f"-o {path}: cannot write there")
+
+
+def cmd_plot(args: argparse.Namespace) -> int:
+    from schedalg._batch import batch_shape
+    from schedalg.plot import plot_schedules
+
+    schedules = {}
+    for expr in args.expr:
+        s = load_schedule(expr)
+        if batch_shape(s):
+            raise UsageError(f"plot draws single schedules, {expr!r} is a batch")
+        schedules[repr(s)] = s
+    n = _steps(args.steps, list(schedules.values()))
+    _check_figure_path(args.output)
+    path = plot_schedules(schedules, n, args.output, title=args.title)
+    print(f"wrote {path}")
+    return 0
+
+
+def _config(args: argparse.Namespace, base: Any = None):
+    from schedalg.train import Config
+
+    base = Config() if base is None else base
+    fields = {
+        "epochs": args.epochs,
+        "batch_size": args.batch_size,
+        "optimizer": args.optimizer,
+        "seed": args.seed,
+    }
+    if hasattr(args, "checkpoint_every"):
+        fields["checkpoint_every"] = args.checkpoint_every
+    return dataclasses.replace(base, **{k: v for k, v in fields.items() if v is not None})
+
+
+def _data(path: str | None):
+    from schedalg.train import load_data
+
+    return load_data(path)
+
+
+def cmd_train(args: argparse.Namespace) -> int:
+    from schedalg.train import files, run
+    from schedalg.train.snapshots import snapshot_steps
+
+    out = args.out
+    if args.resume:
+        files.check_out_dir(out, resume=True)
+        meta = run.checkpoint_meta(out)
+        schedule = load_schedule(args.schedule) if args.schedule else None
+        data_path = args.data if args.data is not None else meta["data_path"]
+        config = _config(args, meta["config"])
+        snapshots = args.snapshots or meta["snapshots"]
+    else:
+        if args.schedule is None:
+            raise UsageError("--schedule EXPR is required (or --resume)")
+        schedule = load_schedule(args.schedule)
+        data_path = args.data
+        config = _config(args)
+        snapshots = args.snapshots
+    data = _data(data_path)
+    config.check(data)
+    if not args.resume:
+        files.check_out_dir(out, resume=False, overwrite=args.overwrite)
+    if schedule is not None:
+        spe = len(data.y_train) // config.batch_size
+        total = spe * config.epochs
+        if snapshots:
+            snapshot_steps(schedule, total)  # fails here, before anything is written
+        duration = schedule.duration
+        note = ""
+        try:
+            if duration is not None and int(duration) != total:
+                note = f" (the schedule's shape lasts {int(duration)} steps)"
+        except (TypeError, ValueError):
+            pass
+        print(f"{data.describe()}; {total} updates{note}")
+    result = run.train(
+        schedule,
+        data,
+        config,
+        out,
+        resume=args.resume,
+        overwrite=args.overwrite,
+        snapshots=snapshots,
+        progress=False if args.quiet else None,
+        data_path=data_path,
+        on_epoch=None if args.quiet else _print_epoch,
+    )
+    from schedalg.plot import plot_run
+
+    plot_run(result, os.path.join(out, "curves.png"))
+    print(
+        f"final: train loss {result.final_train_loss:.4f}, val acc {result.final_val_acc:.4f} "
+        f"(best {result.best_val_acc:.4f}), {result.seconds:.1f} s"
+    )
+    if result.snapshots is not None:
+        snap = result.snapshots
+        print(
+            f"snapshot ensemble of {len(snap['steps'])} models (steps {snap['steps']}): "
+            f"val acc {snap['ensemble_val_acc']:.4f} vs final model {snap['final_val_acc']:.4f}"
+        )
+    print(f"wrote {out}/ (metrics.csv, metrics.jsonl, steps.csv, checkpoint.msgpack, curves.png)")
+    return 0
+
+
+def _print_epoch(m: dict) -> None:
+    from tqdm.auto import tqdm
+
+    # tqdm.write prints above a live progress bar instead of through it
+    tqdm.write(
+        f"epoch {m['epoch']:>3}  train loss {m['train_loss']:.4f} acc {m['train_acc']:.4f}  "
+        f"val loss {m['val_loss']:.4f} acc {m['val_acc']:.4f}  lr {m['lr']:.3g}"
+    )
+
+
+def cmd_compare(args: argparse.Namespace) -> int:
+    from schedalg.train.compare import compare
+    from schedalg.train.files import check_writable
+
+    config = _config(args)
+    data = _data(args.data)
+    config.check(data)
+    check_writable(args.out, "compare")
+    if not args.peak > 0 or args.peak > 100:
+        raise UsageError(f"--peak must be in (0, 100], got {args.peak}")
+    only = [n.strip() for n in args.only.split(",")] if args.only else None
+    print(data.describe())
+    result = compare(
+        data,
+        config,
+        args.out,
+        peak=args.peak,
+        only=only,
+        progress=False if args.quiet else None,
+    )
+    best = result.best
+    print(f"best: {best.name} (val acc {best.best_val_acc:.4f})")
+    print(f"wrote {result.report}")
+    print(f"wrote {result.figure}")
+    return 0
+
+
+def cmd_find_lr(args: argparse.Namespace) -> int:
+    from schedalg.train.files import check_writable
+    from schedalg.train.lrfind import find_lr, write_csv
+
+    config = _config(args)
+    data = _data(args.data)
+    config.check(data)
+    if not 2 <= args.steps <= 100_000:
+        raise UsageError(f"--steps must be between 2 and 100000, got {args.steps}")
+    if not 0 < args.start < args.end:
+        raise UsageError(f"need 0 < --start < --end, got {args.start} and {args.end}")
+    check_writable(args.out, "find-lr")
+    result = find_lr(data, config, start=args.start, end=args.end, steps=args.steps, mode=args.mode)
+    os.makedirs(args.out, exist_ok=True)
+    figure = result.plot(os.path.join(args.out, "lr_find.png"))
+    table = write_csv(result, os.path.join(args.out, "lr_find.csv"))
+    stopped = result.stopped_at
+    print(
+        f"range test: {args.steps} steps from {args.start:g} to {args.end:g} ({config.optimizer})"
+        + ("" if stopped is None else f", diverged at step {stopped}")
+    )
+    for name, lr in result.suggestions.items():
+        print(f"  {name:<9} {lr:.3g}")
+    print(f"wrote {figure}")
+    print(f"wrote {table}")
+    return 0
+
+
+def _training_options(p: argparse.ArgumentParser, out: str) -> None:
+    p.add_argument("--epochs", type=int, help="passes over the training set (default 10)")
+    p.add_argument("--batch-size", type=int, help="images per update (default 64)")
+    p.add_argument(
+        "--optimizer",
+        choices=("adam", "adamw", "sgd", "rmsprop"),
+        help="optimizer (default adam)",
+    )
+    p.add_argument("--seed", type=int, help="initial parameters and data order (default 0)")
+    p.add_argument("--data", help=".npz with arrays x (images) and y (labels); default digits")
+    p.add_argument("--out", default=out, help=f"output directory (default {out})")
+    p.add_argument("--quiet", action="store_true", help="no progress bar or per-epoch lines")
+
+
+def parser() -> argparse.ArgumentParser:
+    p = argparse.ArgumentParser(
+        prog="schedalg",
+        description="Learning-rate schedules as data: inspect, plot, train with them.",
+    )
+    sub = p.add_subparsers(dest="command", required=True, metavar="COMMAND")
+
+    show = sub.add_parser("show", help="canonical form, summary and a terminal chart")
+    show.add_argument("expr", metavar="EXPR", help="schedule expression or JSON file")
+    show.add_argument("--steps", type=int, help="steps to show (default: duration or 1000)")
+    show.add_argument("--width", type=int, default=64, help="chart width in characters")
+    show.set_defaults(run=cmd_show)
+
+    plot = sub.add_parser("plot", help="draw schedules into one figure")
+    plot.add_argument("expr", metavar="EXPR", nargs="+", help="schedule expressions or JSON files")
+    plot.add_argument("--steps", type=int, help="steps to draw (default: longest duration)")
+    plot.add_argument(
+        "-o", "--output", default="schedules.png", help="figure file (.png/.pdf/.svg)"
+    )
+    plot.add_argument("--title", default="learning-rate schedules", help="figure title")
+    plot.set_defaults(run=cmd_plot)
+
+    train = sub.add_parser("train", help="train the CNN with a schedule")
+    train.add_argument("--schedule", metavar="EXPR", help="learning-rate schedule")
+    _training_options(train, "runs/train")
+    train.add_argument("--resume", action="store_true", help="continue the run in --out")
+    train.add_argument("--overwrite", action="store_true", help="replace a run in --out")
+    train.add_argument(
+        "--snapshots", action="store_true", help="snapshot ensemble at each restart's cycle end"
+    )
+    train.add_argument(
+        "--checkpoint-every", type=int, help="also checkpoint every N updates (default: epochs)"
+    )
+    train.set_defaults(run=cmd_train)
+
+    comp = sub.add_parser("compare", help="train once per schedule family, write a report")
+    _training_options(comp, "runs/compare")
+    comp.add_argument("--peak", type=float, default=1e-2, help="top learning rate (default 1e-2)")
+    comp.add_argument("--only", help="comma-separated family names to run")
+    comp.set_defaults(run=cmd_compare)
+
+    find = sub.add_parser("find-lr", help="learning-rate range test on the CNN")
+    _training_options(find, "runs/find-lr")
+    find.add_argument("--start", type=float, default=1e-6, help="first learning rate")
+    find.add_argument("--end", type=float, default=1.0, help="last learning rate")
+    find.add_argument("--steps", type=int, default=100, help="updates in the test")
+    find.add_argument("--mode", choices=("exp", "linear"), default="exp", help="ramp shape")
+    find.set_defaults(run=cmd_find_lr)
+    return p
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Runs the command line ``argv`` (default ``sys.argv[1:]``); returns the exit status."""
+    args = parser().parse_args(argv)
+    try:
+        return args.run(args)
+    except (UsageError, ValueError) as err:
+        message = " ".join(str(err).split())  # one line, whatever the source
+        print(f"schedalg {args.command}: {message}", file=sys.stderr)
+        return 2
+    except KeyboardInterrupt:
+        print(f"schedalg {args.command}: interrupted", file=sys.stderr)
+        return 130
+
+
+if __name__ == "__main__":
+    sys.exit(main())
