@@ -172,6 +172,14 @@ def check(schedule: Schedule) -> Schedule:
 
     Constructors cannot check traced leaves; call this on the concrete result of a
     jitted or vmapped construction. Errors name the path of the failing node.
+
+    Example:
+        >>> import jax, jax.numpy as jnp
+        >>> s = jax.vmap(lambda n: sa.warmup(sa.cosine(1.0, 0.0, n), 10))(jnp.array([90, 0]))
+        >>> sa.check(s)
+        Traceback (most recent call last):
+        ...
+        ValueError: warmup.schedule: cosine: steps must be > 0, got steps=[90,  0]
     """
 
     def visit(node: Schedule, path: str) -> None:
@@ -184,13 +192,16 @@ def check(schedule: Schedule) -> Schedule:
             elif isinstance(value, tuple):
                 for i, v in enumerate(value):
                     visit(v, f"{path}.{f.name}[{i}]")
-            elif isinstance(value, dict):
-                for k, v in value.items():
-                    require_finite(node.name, k, v)
             else:
-                if concrete(value) is None:
-                    raise ValueError(f"check: {path}.{f.name} is traced; check a concrete schedule")
-                require_finite(node.name, f.name, value)
+                leaves = value.items() if isinstance(value, dict) else [(f.name, value)]
+                for name, leaf in leaves:
+                    where = f"{path}.{f.name}" + (f"[{name!r}]" if isinstance(value, dict) else "")
+                    if concrete(leaf) is None:
+                        raise ValueError(f"check: {where} is traced; check a concrete schedule")
+                    try:
+                        require_finite(node.name, name, leaf)
+                    except ValueError as err:  # name the path, as for _validate below
+                        raise ValueError(f"{path}: {err}") from None
         try:
             node._validate()
         except ValueError as err:

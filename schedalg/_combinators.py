@@ -247,6 +247,8 @@ class restart(Schedule):
             local = jnp.where(done, fl(period) * fl(self.mult) ** last, local)
             length = jnp.where(done, local, length)
         inner = local * (fl(reference) / length)  # ratio 1.0 when unstretched: exact
+        if self.limit is not None:  # x * (r / x) can miss r by an ulp: hold the exact end
+            inner = jnp.where(done, fl(reference), inner)
         return self.schedule(inner) * safe_pow(self.decay, k)
 
     @property

@@ -37,6 +37,11 @@ class Schedule:
 
     Subclasses define ``__call__(step)`` and the ``duration`` property. Operators
     ``a * b``, ``a * 0.5``, ``a + b`` build :func:`scale` and :func:`add` nodes.
+
+    Example:
+        >>> s = sa.cosine(1.0, 0.0, 100) * 0.5
+        >>> isinstance(s, sa.Schedule), s.duration, round(float(s(0)), 6)
+        (True, 100, 0.5)
     """
 
     name: str = "schedule"
@@ -55,9 +60,17 @@ class Schedule:
     def __post_init__(self) -> None:
         for f in dataclasses.fields(self):
             value = getattr(self, f.name)
-            if f.metadata.get("static") or value is None or isinstance(value, dict):
+            if f.metadata.get("static") or isinstance(value, dict):
+                continue
+            if value is None:  # only optional fields (default None) may be None
+                if f.default is not None:
+                    raise ValueError(f"{self.name}: {f.name} must be a number, got {f.name}=None")
                 continue
             if _is_schedule_like(value):
+                if not _holds_schedules(f):
+                    raise ValueError(
+                        f"{self.name}: {f.name} must be a number, got the schedule {value!r}"
+                    )
                 continue
             object.__setattr__(self, f.name, _as_leaf(value))
             require_finite(self.name, f.name, getattr(self, f.name))
@@ -99,6 +112,13 @@ def _is_schedule_like(value: Any) -> bool:
     if isinstance(value, Schedule):
         return True
     return isinstance(value, tuple) and any(isinstance(v, Schedule) for v in value)
+
+
+def _holds_schedules(f: dataclasses.Field) -> bool:
+    """Whether a field may hold schedules: annotated ``Schedule`` or ``tuple`` (pieces),
+    or marked ``metadata={"schedule": True}`` (a number-or-schedule operand)."""
+    annotation = f.type if isinstance(f.type, str) else getattr(f.type, "__name__", "")
+    return f.metadata.get("schedule", False) or "Schedule" in annotation or annotation == "tuple"
 
 
 def _as_leaf(value: Any) -> Any:
@@ -233,6 +253,9 @@ def clock(step: jax.typing.ArrayLike) -> jax.Array:
     t = jnp.asarray(step)
     if not (jnp.issubdtype(t.dtype, jnp.integer) or jnp.issubdtype(t.dtype, jnp.floating)):
         t = t.astype(jnp.int32)
+    elif jnp.issubdtype(t.dtype, jnp.integer) and t.dtype not in (jnp.int32, jnp.int64):
+        # Unsigned or narrow counts: ``t - steps`` (warmup, join, shift) must not wrap.
+        t = t.astype(jnp.int64 if jax.config.jax_enable_x64 else jnp.int32)
     return jnp.maximum(t, jnp.zeros((), t.dtype))
 
 
@@ -244,7 +267,12 @@ def floordiv(t: Any, d: Any) -> jax.Array:
     """floor(t / d): exact integer division when both are integers."""
     if is_int(t) and is_int(d):
         return jnp.floor_divide(t, jnp.maximum(d, 1))
-    return jnp.floor(fl(t) / fl(d))
+    t, d = fl(t), fl(d)
+    q = jnp.floor(t / d)
+    # XLA's float division may be an ulp off (41.0 / 41.0 < 1): floor(t / d) can then
+    # miss an exact multiple by one. Products are correctly rounded, so check against them.
+    q = jnp.where(q * d > t, q - 1.0, q)
+    return jnp.where((q + 1.0) * d <= t, q + 1.0, q)
 
 
 def fraction(t: Any, steps: Any) -> jax.Array:
@@ -252,7 +280,9 @@ def fraction(t: Any, steps: Any) -> jax.Array:
     steps = fl(steps)
     positive = steps > 0
     frac = fl(t) / jnp.where(positive, steps, 1.0)
-    return jnp.where(positive, jnp.clip(frac, 0.0, 1.0), 1.0)
+    # XLA turns t / scalar into t * (1 / scalar), which can give 1 - ulp at t == steps:
+    # decide "done" by comparison so the end value is exact at ``steps``.
+    return jnp.where(positive & (fl(t) < steps), jnp.clip(frac, 0.0, 1.0), 1.0)
 
 
 def safe_pow(base: jax.Array, exponent: Any) -> jax.Array:
@@ -307,12 +337,26 @@ def anneal(start: Any, end: Any, frac: jax.Array, shape: str = "linear") -> jax.
         positive = frac > 0  # sqrt has an infinite slope at 0: keep gradients finite
         w = jnp.where(positive, jnp.sqrt(jnp.where(positive, frac, 1.0)), 0.0)
     elif shape == "exponential":  # geometric interpolation; start, end > 0
-        return start * safe_pow(end / jnp.where(start == 0, 1.0, start), frac)
+        value = start * safe_pow(end / jnp.where(start == 0, 1.0, start), frac)
+        return jnp.where(frac >= 1.0, end, value)
     elif shape == "constant":
         return jnp.where(frac >= 1.0, end, start)
     else:  # pragma: no cover - constructors validate shapes
         raise ValueError(f"unknown shape {shape!r}")
-    return start + (end - start) * w
+    return lerp(start, end, w)
+
+
+def lerp(start: Any, end: Any, w: jax.Array) -> jax.Array:
+    """``start + (end - start) * w``, written so that w = 0 gives ``start`` and w = 1
+    gives ``end`` exactly (the plain form misses ``end`` by an ulp in float32)."""
+    return fl(start) * (1.0 - w) + fl(end) * w
+
+
+def power(base: Any, k: Any) -> jax.Array:
+    """``base ** k`` for a count k >= 0; ``base ** 0`` is 1 with a finite gradient
+    even at base = 0 (plain pow's gradient is 0 * inf there)."""
+    base, k = fl(base), fl(k)
+    return jnp.where(k == 0, 1.0, base ** jnp.maximum(k, 1.0))
 
 
 def broadcast_all(value: jax.Array, *leaves: Any) -> jax.Array:
@@ -326,7 +370,8 @@ def geometric_start(period: Any, mult: Any, k: Any) -> jax.Array:
     period, mult, k = fl(period), fl(mult), fl(k)
     growing = mult > 1
     m = jnp.where(growing, mult, 2.0)
-    return jnp.where(growing, period * (m**k - 1.0) / (m - 1.0), period * k)
+    # The ratio first, so the start of cycle 1 is exactly ``period`` (1.0 * period).
+    return jnp.where(growing, period * ((m**k - 1.0) / (m - 1.0)), period * k)
 
 
 def cycle_index(t: Any, period: Any, mult: Any) -> tuple[jax.Array, jax.Array, jax.Array]:

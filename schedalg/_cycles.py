@@ -58,8 +58,9 @@ class cyclic(Schedule):
         down = self.up if self.down is None else self.down
         period = self.up + down
         k = floordiv(t, period)
-        p = fl(t - k * period)
-        ramp = jnp.where(p <= fl(self.up), p / fl(self.up), (fl(period) - p) / fl(down))
+        pos = t - k * period  # exact when integer: subtract before converting to float
+        rising = pos <= self.up
+        ramp = jnp.where(rising, fl(pos) / fl(self.up), fl(period - pos) / fl(down))
         if self.mode == "triangular2":
             ramp = ramp * 0.5 ** fl(k)
         elif self.mode == "exp_range":
@@ -98,7 +99,7 @@ class one_cycle(Schedule):
         require_choice("one_cycle", "shape", self.shape, ("cos", "linear"))
         require("one_cycle", "steps", self.steps, lambda v: v > 0, "> 0")
         top = 0.5 if self.three_phase else 1.0
-        rule = f"in (0, {top}]" if self.three_phase else "in (0, 1)"
+        rule = f"in (0, {top}]" if self.three_phase else "in (0, 1]"
         require("one_cycle", "pct_up", self.pct_up, lambda v: (v > 0) & (v <= top), rule)
 
     def __call__(self, step: ArrayLike) -> jax.Array:

@@ -19,6 +19,7 @@ from schedalg._core import (
     floordiv,
     fraction,
     half_cosine,
+    lerp,
     require,
     safe_pow,
     schedule_class,
@@ -102,7 +103,7 @@ class cosine(Schedule):
     def __call__(self, step: ArrayLike) -> jax.Array:
         frac = fraction(clock(step), self.steps)
         w = safe_pow(half_cosine(frac), self.exponent)
-        return fl(self.end) + (fl(self.start) - fl(self.end)) * w
+        return lerp(self.end, self.start, w)  # exact start at t = 0, exact end at T
 
     @property
     def duration(self) -> Any:
@@ -132,7 +133,7 @@ class polynomial(Schedule):
 
     def __call__(self, step: ArrayLike) -> jax.Array:
         frac = fraction(clock(step), self.steps)
-        return fl(self.end) + (fl(self.start) - fl(self.end)) * safe_pow(1.0 - frac, self.power)
+        return lerp(self.end, self.start, safe_pow(1.0 - frac, self.power))
 
     @property
     def duration(self) -> Any:

@@ -15,6 +15,7 @@ from schedalg._core import (
     concrete,
     fl,
     floordiv,
+    power,
     require,
     schedule_class,
     sorted_last,
@@ -69,7 +70,7 @@ class step(Schedule):
 
     def __call__(self, t: ArrayLike) -> jax.Array:
         k = floordiv(clock(t), self.every)
-        return fl(self.start) * fl(self.factor) ** fl(k)
+        return fl(self.start) * power(self.factor, k)
 
     @property
     def duration(self) -> None:
@@ -99,7 +100,7 @@ class multistep(Schedule):
 
     def __call__(self, t: ArrayLike) -> jax.Array:
         count = count_at_or_below(clock(t), self.milestones)
-        return fl(self.start) * fl(self.factor) ** fl(count)
+        return fl(self.start) * power(self.factor, count)
 
     @property
     def duration(self) -> Any:
@@ -135,7 +136,8 @@ class piecewise_constant(Schedule):
 
     @property
     def duration(self) -> Any:
-        return jnp.asarray(self.boundaries)[..., -1]
+        b = jnp.asarray(self.boundaries)
+        return b[..., -1] if b.shape[-1:] != (0,) else 0  # a single value: no boundaries
 
 
 @schedule_class

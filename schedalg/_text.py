@@ -153,6 +153,8 @@ class _Reader:
         for kw in node.keywords:
             if kw.arg is None:
                 raise self.fail(node, "** arguments are not allowed")
+            if kw.arg in kwargs:  # ast accepts repeats that Python's compiler rejects
+                raise self.fail(kw.value, f"keyword argument {kw.arg!r} repeated")
             kwargs[kw.arg] = self.value(kw.value, depth + 1)
         try:
             return REGISTRY[name](*args, **kwargs)
@@ -252,13 +254,13 @@ def _from_node(node: Any, path: str) -> Schedule:
     if not isinstance(node, dict) or "type" not in node:
         raise ValueError(f"from_dict: {path} must be a dict with a 'type', got {node!r}")
     name = node["type"]
-    if name not in _names():
+    if not isinstance(name, str) or name not in _names():
         raise ValueError(f"from_dict: {path}: unknown schedule type {name!r}")
     cls = REGISTRY[name]
     fields = {f.name: f for f in dataclasses.fields(cls)}
     unknown = set(node) - set(fields) - {"type"}
     if unknown:
-        raise ValueError(f"from_dict: {path} ({name}): unknown keys {sorted(unknown)}")
+        raise ValueError(f"from_dict: {path} ({name}): unknown keys {sorted(unknown, key=repr)}")
     args, kwargs = [], {}
     for key, value in node.items():
         if key == "type":
@@ -266,6 +268,8 @@ def _from_node(node: Any, path: str) -> Schedule:
         if isinstance(value, dict):
             value = _from_node(value, f"{path}.{key}")
         if fields[key].metadata.get("varargs"):
+            if not isinstance(value, list):
+                raise ValueError(f"from_dict: {path}.{key} must be a list, got {value!r}")
             args = [_from_node(v, f"{path}.{key}[{i}]") for i, v in enumerate(value)]
         else:
             kwargs[key] = value
@@ -276,7 +280,14 @@ def _from_node(node: Any, path: str) -> Schedule:
 
 
 def from_dict(data: dict) -> Schedule:
-    """Rebuilds a schedule from :func:`to_dict` output; checks version and keys."""
+    """Rebuilds a schedule from :func:`to_dict` output; checks version and keys.
+
+    Example:
+        >>> import schedalg as sa
+        >>> sa.from_dict({"schedalg": 1, "schedule": {"type": "linear", "start": 1.0,
+        ...                                           "end": 0.0, "steps": 10}})
+        linear(start=1.0, end=0.0, steps=10)
+    """
     if not isinstance(data, dict):
         raise ValueError(f"from_dict: expected a dict, got {type(data).__name__}")
     unknown = set(data) - {"schedalg", "schedule"}

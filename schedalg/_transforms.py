@@ -14,8 +14,10 @@ from schedalg._core import (
     Schedule,
     broadcast_all,
     clock,
+    concrete,
     fl,
     floordiv,
+    is_int,
     max_duration,
     require,
     require_finite,
@@ -53,7 +55,7 @@ class scale(Schedule):
     """
 
     schedule: Schedule
-    factor: Any
+    factor: Any = dataclasses.field(metadata={"schedule": True})  # a number or a schedule
 
     def _validate(self) -> None:
         _require_schedule("scale", self.schedule)
@@ -77,7 +79,7 @@ class add(Schedule):
     """
 
     schedule: Schedule
-    other: Any
+    other: Any = dataclasses.field(metadata={"schedule": True})  # a number or a schedule
 
     def _validate(self) -> None:
         _require_schedule("add", self.schedule)
@@ -107,8 +109,9 @@ class clip(Schedule):
 
     def _validate(self) -> None:
         _require_schedule("clip", self.schedule)
-        if self.low is not None and self.high is not None:
-            require("clip", "low", self.low, lambda v: v <= self.high, f"<= high={self.high!r}")
+        high = concrete(self.high)  # a traced bound cannot be compared now
+        if self.low is not None and high is not None:
+            require("clip", "low", self.low, lambda v: v <= high, f"<= high={self.high!r}")
 
     def __call__(self, step: ArrayLike) -> jax.Array:
         value = self.schedule(step)
@@ -141,7 +144,12 @@ class shift(Schedule):
         _require_schedule("shift", self.schedule)
 
     def __call__(self, step: ArrayLike) -> jax.Array:
-        return self.schedule(clock(step) - self.steps)
+        t = clock(step)
+        shifted = t - self.steps
+        if is_int(shifted):  # t + |steps| can wrap past the int maximum: saturate there
+            top = jnp.iinfo(shifted.dtype).max
+            shifted = jnp.where((jnp.asarray(self.steps) < 0) & (shifted < t), top, shifted)
+        return self.schedule(shifted)
 
     @property
     def duration(self) -> Any:
