@@ -4,7 +4,8 @@ VENV := .venv
 BIN := $(VENV)/bin
 # References whose full installs would pull another torch or CUDA wheels: only their
 # schedule code is needed, so they are installed without dependencies.
-NO_DEPS_REFS := timm==1.0.31 fastai==2.8.12 fastcore braintools==0.3.0
+NO_DEPS_REFS := timm==1.0.31 fastai==2.8.12 fastcore==2.2.39 braintools==0.3.0 \
+	brainstate==0.5.4 brainunit==0.5.2 saiunit==0.5.2 brainevent==0.2.1 array_api_compat==1.16.0
 
 .PHONY: test demo bench lint format clean
 

@@ -39,6 +39,11 @@ def take(values: Any, index: jax.Array) -> jax.Array:
     v = jnp.asarray(values)
     if v.ndim == 1:
         return v[index]
+    if v.shape[-1] > _SEARCH_ABOVE:  # a broadcasting gather: no (batch, steps, K) temporary
+        rank = max(v.ndim, index.ndim + 1)
+        v = v.reshape((1,) * (rank - v.ndim) + v.shape)
+        i = index.reshape((1,) * (rank - 1 - index.ndim) + index.shape + (1,))
+        return jnp.take_along_axis(v, i, axis=-1)[..., 0]
     onehot = index[..., None] == jnp.arange(v.shape[-1])
     return jnp.sum(jnp.where(onehot, v, jnp.zeros((), v.dtype)), axis=-1)
 
