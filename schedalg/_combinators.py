@@ -246,7 +246,8 @@ class restart(Schedule):
             k = jnp.where(done, last, k)
             local = jnp.where(done, fl(period) * fl(self.mult) ** last, local)
             length = jnp.where(done, local, length)
-        inner = local * (fl(reference) / length)  # ratio 1.0 when unstretched: exact
+        # Unstretched cycles keep the exact local clock (XLA's x / x can be 1 - ulp).
+        inner = jnp.where(length == fl(reference), local, local * (fl(reference) / length))
         if self.limit is not None:  # x * (r / x) can miss r by an ulp: hold the exact end
             inner = jnp.where(done, fl(reference), inner)
         return self.schedule(inner) * safe_pow(self.decay, k)

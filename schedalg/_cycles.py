@@ -60,7 +60,7 @@ class cyclic(Schedule):
         k = floordiv(t, period)
         pos = t - k * period  # exact when integer: subtract before converting to float
         rising = pos <= self.up
-        ramp = jnp.where(rising, fl(pos) / fl(self.up), fl(period - pos) / fl(down))
+        ramp = jnp.where(rising, fraction(pos, self.up), fl(period - pos) / fl(down))  # exact peak
         if self.mode == "triangular2":
             ramp = ramp * 0.5 ** fl(k)
         elif self.mode == "exp_range":
@@ -145,8 +145,8 @@ class wsd(Schedule):
             require("wsd", name, getattr(self, name), lambda v: v >= 0, ">= 0")
 
     def __call__(self, step: ArrayLike) -> jax.Array:
-        t = fl(clock(step))
-        warmup, plateau_end = fl(self.warmup), fl(self.warmup) + fl(self.stable)
+        t = clock(step)  # phase edges in integers when the lengths are (exact at any step)
+        warmup, plateau_end = self.warmup, self.warmup + self.stable
         rise = anneal(0.0, self.peak, fraction(t, warmup))
         fall = anneal(self.peak, self.end, fraction(t - plateau_end, self.decay), self.decay_shape)
         return jnp.where(t < warmup, rise, jnp.where(t < plateau_end, fl(self.peak), fall))

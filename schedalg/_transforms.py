@@ -174,7 +174,13 @@ class stretch(Schedule):
         require("stretch", "factor", self.factor, lambda v: v > 0, "> 0")
 
     def __call__(self, step: ArrayLike) -> jax.Array:
-        return self.schedule(fl(clock(step)) / fl(self.factor))
+        t, factor = fl(clock(step)), fl(self.factor)
+        u = t / factor
+        # XLA's division can miss an exact quotient by an ulp (123 / 41 < 3), which moves
+        # an inner step boundary by one step: snap to the integer when it is exact.
+        whole = jnp.round(u)
+        exact = whole * factor == t
+        return self.schedule(jnp.where(exact, u + jax.lax.stop_gradient(whole - u), u))
 
     @property
     def duration(self) -> Any:

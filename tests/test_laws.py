@@ -1,0 +1,306 @@
+"""The algebra's laws as hypothesis properties.
+
+Random schedules are evaluated eagerly on one fixed step array: op-by-op execution
+reuses its compiled kernels across examples, whereas a jit would compile every new
+random structure.
+"""
+
+import json
+
+import jax
+import numpy as np
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+import schedalg as sa
+
+SETTINGS = settings(
+    max_examples=20,
+    deadline=None,
+    suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large],
+)
+T = np.concatenate([np.arange(0, 700), [997, 1000, 4096, 10**5]]).astype(np.int32)
+
+
+def values(s, t=T):
+    return np.asarray(s(t))
+
+
+# ----------------------------------------------------------------------------
+# Strategies: valid parameters and random schedule trees.
+
+
+def f32(low, high):
+    """float32 values; no subnormals, which XLA flushes to zero."""
+    return st.floats(low, high, width=32, allow_subnormal=False)
+
+
+number = f32(-2.0, 2.0)
+positive = f32(0.0625, 2.0)
+length = st.integers(1, 300)
+
+
+@st.composite
+def sorted_ints(draw):
+    return sorted(draw(st.lists(st.integers(0, 600), min_size=1, max_size=4)))
+
+
+@st.composite
+def primitives(draw):
+    """One primitive with valid random parameters (bounded or not)."""
+    kind = draw(st.sampled_from(sorted(_MAKERS)))
+    return _MAKERS[kind](draw)
+
+
+def _knots(draw, extra):
+    bounds = draw(sorted_ints())
+    vals = draw(st.lists(number, min_size=len(bounds) + extra, max_size=len(bounds) + extra))
+    return bounds, vals
+
+
+_MAKERS = {
+    "constant": lambda d: sa.constant(d(number)),
+    "linear": lambda d: sa.linear(d(number), d(number), d(length)),
+    "cosine": lambda d: sa.cosine(d(number), d(number), d(length), exponent=d(positive)),
+    "polynomial": lambda d: sa.polynomial(d(number), d(number), d(length), power=d(positive)),
+    "exponential": lambda d: sa.exponential(
+        d(number),
+        d(f32(0.5, 1.0)),  # growth overflows at 1e5 steps
+        d(length),
+        staircase=d(st.booleans()),
+        end=d(st.none() | positive),
+    ),
+    "step": lambda d: sa.step(d(number), d(length), d(f32(0.0, 1.0))),
+    "multistep": lambda d: sa.multistep(d(number), d(sorted_ints()), d(positive)),
+    "piecewise_constant": lambda d: sa.piecewise_constant(*_knots(d, 1)),
+    "piecewise_linear": lambda d: sa.piecewise_linear(*_knots(d, 0)),
+    "inverse_sqrt": lambda d: sa.inverse_sqrt(d(number), d(length)),
+    "inverse_time": lambda d: sa.inverse_time(
+        d(number), d(positive), d(length), staircase=d(st.booleans())
+    ),
+    "cyclic": lambda d: sa.cyclic(
+        d(number),
+        d(number),
+        d(length),
+        d(st.none() | length),
+        mode=d(st.sampled_from(["triangular", "triangular2", "exp_range"])),
+        gamma=d(f32(0.984375, 1.0)),
+    ),
+    "one_cycle": lambda d: sa.one_cycle(
+        d(number),
+        d(number),
+        d(number),
+        d(st.integers(4, 400)),
+        pct_up=d(f32(0.0625, 0.5)),
+        shape=d(st.sampled_from(["cos", "linear"])),
+        three_phase=d(st.booleans()),
+    ),
+    "wsd": lambda d: sa.wsd(
+        d(number),
+        d(st.integers(0, 100)),
+        d(st.integers(0, 100)),
+        d(length),
+        end=d(number),
+        decay_shape=d(st.sampled_from(["linear", "cosine", "1-sqrt"])),
+    ),
+}
+
+
+def bounded(s):
+    return s.duration is not None
+
+
+@st.composite
+def schedules(draw, depth=2):
+    """A random tree of primitives and combinators."""
+    if depth == 0 or draw(st.booleans()):
+        return draw(primitives())
+    inner = draw(schedules(depth=depth - 1))
+    kind = draw(st.sampled_from(["join", "warmup", "restart", "scale", "add", "clip", "time"]))
+    if kind == "join":
+        other = draw(schedules(depth=depth - 1))
+        if bounded(inner):
+            return sa.join(inner, other)
+        return sa.join(inner, other, boundaries=[draw(length)])
+    if kind == "warmup":
+        shape = draw(st.sampled_from(["linear", "cosine", "exponential", "constant"]))
+        start = draw(positive) if shape == "exponential" else draw(number)
+        return sa.warmup(
+            inner, draw(st.integers(0, 50)), start=start, shape=shape, prefix=draw(st.booleans())
+        )
+    if kind == "restart":
+        period = None if bounded(inner) and draw(st.booleans()) else draw(length)
+        return sa.restart(
+            inner,
+            period,
+            mult=draw(st.sampled_from([1, 1.0, 1.5, 2, 3])),
+            decay=draw(f32(0.0, 1.0)),
+            limit=draw(st.none() | st.integers(1, 4)),
+        )
+    if kind == "scale":
+        return sa.scale(inner, draw(number | schedules(depth=depth - 1)))
+    if kind == "add":
+        return sa.add(inner, draw(number | schedules(depth=depth - 1)))
+    if kind == "clip":
+        low = draw(st.none() | f32(-2.0, 0.0))
+        return sa.clip(
+            inner,
+            low=low,
+            high=draw(st.none() | f32(0.0, 2.0)),
+        )
+    transform = draw(st.sampled_from(["shift", "stretch", "per_epoch"]))
+    if transform == "shift":
+        return sa.shift(inner, draw(st.integers(-100, 100)))
+    if transform == "stretch":
+        return sa.stretch(inner, draw(f32(0.25, 4.0)))
+    return sa.per_epoch(inner, draw(st.integers(1, 20)))
+
+
+def bounded_schedules(depth=2):
+    return schedules(depth=depth).filter(bounded)
+
+
+# ----------------------------------------------------------------------------
+# Laws
+
+
+@settings(SETTINGS, max_examples=10)
+@given(st.lists(bounded_schedules(depth=1), min_size=1, max_size=3), schedules(depth=1))
+def test_join_with_durations_equals_join_with_explicit_boundaries(pieces, last):
+    by_duration = sa.join(*pieces, last)
+    ends, end = [], 0
+    for p in pieces:
+        end = end + p.duration
+        ends.append(float(end))
+    explicit = sa.join(*pieces, last, boundaries=ends)
+    np.testing.assert_array_equal(values(by_duration), values(explicit))
+
+
+@SETTINGS
+@given(schedules(), st.integers(0, 200), number, st.sampled_from(["linear", "cosine", "constant"]))
+def test_warmup_runs_schedule_after_steps_and_ramps_into_its_start(s, w, start, shape):
+    warm = sa.warmup(s, w, start=start, shape=shape)
+    got, base = values(warm), values(s, np.maximum(T - w, 0))
+    after = w <= T
+    np.testing.assert_array_equal(got[after], base[after])
+    s0 = float(s(0))
+    assert float(warm(w)) == s0
+    if w > 0 and shape != "constant":
+        # The ramp arrives: one step before the end it is within one ramp step of s(0).
+        gap = abs(float(warm(w - 1)) - s0)
+        assert gap <= abs(s0 - start) * (np.pi / 2) / w + 1e-6 * (1 + abs(s0))
+        assert float(warm(0)) == np.float32(start)
+
+
+@SETTINGS
+@given(bounded_schedules(), f32(0.0, 1.0))
+def test_restart_with_mult_one_is_periodic(s, decay):
+    period = int(np.ceil(float(s.duration))) or 1
+    r = sa.restart(s, period)
+    base = values(r)
+    shifted = values(r, T + period)
+    np.testing.assert_array_equal(shifted, base)
+    decayed = sa.restart(s, period, decay=decay)
+    k = T // period
+    want = values(decayed, T % period) * np.float32(decay) ** k
+    np.testing.assert_allclose(values(decayed), want, rtol=1e-5, atol=1e-6)
+
+
+@SETTINGS
+@given(st.integers(2, 60), st.sampled_from([1, 2, 3, 1.5]), st.none() | st.integers(1, 5))
+def test_restart_cycle_k_lasts_period_times_mult_to_the_k(period, mult, limit):
+    # The inner ramp reads the stretched local clock: 0 at each cycle start.
+    r = sa.restart(sa.linear(0.0, 1.0, period), mult=mult, limit=limit)
+    got = values(r)
+    starts, k, start = [], 0, 0.0
+    while start < T[-1] and (limit is None or k < limit):
+        starts.append(start)
+        start += period * mult**k
+        k += 1
+    restarts = [int(np.ceil(x)) for x in starts]
+    drops = np.flatnonzero(np.diff(got) < 0) + 1  # where a new cycle begins
+    want = [x for x in restarts[1:] if x <= T[699]]
+    assert list(T[drops[T[drops] <= T[699]]]) == want
+    if limit is not None and start <= T[-1]:
+        assert np.all(got[start <= T] == 1.0)  # after the last cycle: its end, held
+
+
+@SETTINGS
+@given(schedules(), schedules(), number)
+def test_scale_and_add_commute(a, b, c):
+    ab, ba = values(sa.scale(a, b)), values(sa.scale(b, a))
+    np.testing.assert_array_equal(ab, ba)
+    np.testing.assert_array_equal(values(a + b), values(b + a))
+    np.testing.assert_array_equal(values(a * c), values(c * a))
+    np.testing.assert_array_equal(values(a + c), values(c + a))
+    chain1, chain2 = values(sa.scale(sa.scale(a, b), c)), values(sa.scale(sa.scale(a, c), b))
+    np.testing.assert_allclose(chain1, chain2, rtol=1e-6, atol=1e-20)  # underflow order
+
+
+@SETTINGS
+@given(
+    schedules(),
+    f32(-2.0, 2.0),
+    f32(0.0, 2.0),
+)
+def test_clip_stays_within_bounds(s, low, span):
+    high = low + span
+    got = values(sa.clip(s, low=low, high=high))
+    assert np.all(got >= np.float32(low)) and np.all(got <= np.float32(high))
+    inside = (values(s) >= np.float32(low)) & (values(s) <= np.float32(high))
+    np.testing.assert_array_equal(got[inside], values(s)[inside])
+
+
+@settings(SETTINGS, max_examples=10)
+@given(schedules(depth=1), st.integers(1, 7))
+def test_stretch_by_integer_factor_replays_schedule(s, k):
+    t = T[:300]
+    np.testing.assert_array_equal(values(sa.stretch(s, k), k * t), values(s, t))
+
+
+lipschitz = st.one_of(  # no infinite slopes (1-sqrt, exponents < 1): an ulp moves little
+    st.builds(sa.linear, number, number, length),
+    st.builds(sa.cosine, number, number, length),
+    st.builds(sa.one_cycle, number, number, number, st.integers(4, 400)),
+    st.builds(sa.wsd, number, st.integers(0, 50), st.integers(0, 50), length),
+)
+
+
+@SETTINGS
+@given(lipschitz, st.floats(0.3, 5.0))
+def test_stretch_by_any_factor_replays_smooth_schedule_closely(s, k):
+    # k * t rounds, so the stretched clock is t within an ulp: close, not bit-equal.
+    t = np.arange(0, 300).astype(np.float32)
+    got = values(sa.stretch(s, k), np.float32(k) * t)
+    np.testing.assert_allclose(got, values(s, t), rtol=1e-4, atol=1e-4)
+
+
+@SETTINGS
+@given(schedules())
+def test_parse_of_repr_is_value_exact(s):
+    text = repr(s)
+    back = sa.parse(text)
+    assert repr(back) == text
+    np.testing.assert_array_equal(values(back), values(s))
+
+
+@SETTINGS
+@given(schedules())
+def test_from_dict_of_to_dict_is_value_exact_through_json(s):
+    data = json.loads(json.dumps(sa.to_dict(s)))
+    back = sa.from_dict(data)
+    assert repr(back) == repr(s)
+    np.testing.assert_array_equal(values(back), values(s))
+
+
+@SETTINGS
+@given(schedules())
+def test_batched_copy_round_trips_leaf_for_leaf(s):
+    # Same structure and the same numbers in every leaf: the same values, row by row.
+    batch = sa.stack([s, s])
+    for back in (sa.parse(repr(batch)), sa.from_dict(json.loads(json.dumps(sa.to_dict(batch))))):
+        assert sa.batch_shape(back) == (2,)
+        assert jax.tree_util.tree_structure(back) == jax.tree_util.tree_structure(batch)
+        for got, want in zip(jax.tree_util.tree_leaves(back), jax.tree_util.tree_leaves(batch)):
+            assert np.shape(got) == np.shape(want)
+            np.testing.assert_array_equal(np.asarray(got, np.float64), np.asarray(want, np.float64))
