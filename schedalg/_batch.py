@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import dataclasses
+import math
 from collections.abc import Callable, Iterator, Sequence
 from typing import Any
 
@@ -95,18 +96,190 @@ def _evaluate(schedule: Schedule, steps: jax.Array) -> jax.Array:
     return jnp.broadcast_to(values, batch + steps.shape)
 
 
-def evaluate(schedule: Schedule, steps: ArrayLike) -> jax.Array:
+def evaluate(
+    schedule: Schedule,
+    steps: ArrayLike,
+    *,
+    max_bytes: int | None = None,
+    out: np.ndarray | None = None,
+) -> jax.Array | np.ndarray:
     """Values of a (batched) schedule at ``steps``: shape ``batch_shape + steps.shape``.
 
     Jitted; the schedule is an argument, so changing its numbers does not recompile.
+
+    With ``max_bytes`` (or ``out``) the values are computed block by block, each
+    compiled call producing at most ``max_bytes`` of values (blocks of whole batch rows
+    and step ranges, padded to one shape: at most one compilation), and copied into a
+    NumPy array, ``out`` when given (say an ``np.memmap``, so that even the result need
+    not fit in memory). Without them, one call returns a ``jax.Array``.
+
+    Args:
+        schedule: a schedule, possibly batched.
+        steps: the steps (any shape).
+        max_bytes: budget of one block's values (default 256 MiB when ``out`` is given).
+        out: array of shape ``batch_shape + steps.shape`` to fill (its dtype is kept).
+
+    Returns:
+        The values: a ``jax.Array``, or a NumPy array when blocked.
 
     Example:
         >>> import schedalg as sa
         >>> s = sa.linear([0.0, 1.0], 1.0, 4)
         >>> sa.evaluate(s, [0, 2, 4]).tolist()
         [[0.0, 0.5, 1.0], [1.0, 1.0, 1.0]]
+        >>> sa.evaluate(s, [0, 2, 4], max_bytes=8).tolist()  # blocks of two values
+        [[0.0, 0.5, 1.0], [1.0, 1.0, 1.0]]
     """
-    return _evaluate(schedule, jnp.asarray(steps))
+    if max_bytes is None and out is None:
+        return _evaluate(schedule, jnp.asarray(steps))
+    steps = np.asarray(steps)
+    batch = batch_shape(schedule)
+    shape = batch + steps.shape
+    if out is None:
+        out = np.empty(shape, _value_dtype(schedule, steps))
+    elif tuple(out.shape) != shape:
+        raise ValueError(f"evaluate: out must have shape {shape}, got {tuple(out.shape)}")
+    flat_out = out.reshape(math.prod(batch), steps.size)  # a view: blocks land in out
+    if not np.shares_memory(flat_out, out) and out.size:
+        raise ValueError("evaluate: out must be a contiguous array (it is filled in place)")
+    for (r0, r1), (c0, c1), values in _blocks(schedule, steps, max_bytes, _evaluate_block):
+        flat_out[r0:r1, c0:c1] = np.asarray(values)[: r1 - r0, : c1 - c0]
+    return out
+
+
+#: Default budget of one block's values for the blocked evaluate and summarize.
+MAX_BYTES = 256 * 2**20
+
+
+def _value_dtype(schedule: Schedule, steps: np.ndarray) -> np.dtype:
+    return np.dtype(jax.eval_shape(_evaluate, schedule, jnp.asarray(steps[:0])).dtype)
+
+
+def _flat_rows(schedule: Schedule, batch: tuple[int, ...]) -> Schedule:
+    """Every leaf broadcast to ``batch`` and flattened to ``(rows, *vector axes)``."""
+    n = math.prod(batch)
+
+    def fn(value: Any, rank: int) -> np.ndarray:
+        v = np.asarray(value)
+        vec = v.shape[v.ndim - rank :]
+        return np.broadcast_to(v, batch + vec).reshape((n, *vec))
+
+    return _map_leaves(schedule, fn)
+
+
+def _blocks(schedule: Schedule, steps: np.ndarray, max_bytes: int | None, fn: Callable):
+    """Yields ``((r0, r1), (c0, c1), fn(rows, steps, valid))`` over blocks of rows of the
+    flattened batch and of the flattened steps, each at most ``max_bytes`` of values.
+    Every block is padded to one shape (rows repeat the last, steps repeat the last,
+    ``valid`` counts the real steps), so ``fn`` compiles once."""
+    max_bytes = MAX_BYTES if max_bytes is None else max_bytes
+    if isinstance(max_bytes, bool) or not isinstance(max_bytes, (int, np.integer)):
+        raise ValueError(f"evaluate: max_bytes must be an integer, got max_bytes={max_bytes!r}")
+    batch = batch_shape(schedule)
+    rows, cols = math.prod(batch), steps.size
+    item = _value_dtype(schedule, steps).itemsize
+    if max_bytes < item:
+        raise ValueError(
+            f"evaluate: max_bytes must be >= {item} (one value), got max_bytes={max_bytes}"
+        )
+    if rows == 0 or cols == 0:
+        return
+    budget = max_bytes // item
+    width = min(cols, budget)
+    height = min(rows, max(1, budget // width))
+    flat = _flat_rows(schedule, batch)
+    t = steps.reshape(-1)
+    for r0 in range(0, rows, height):
+        r1 = min(r0 + height, rows)
+        index = np.minimum(np.arange(r0, r0 + height), rows - 1)
+        block = _map_leaves(flat, lambda v, rank, index=index: v[index])
+        for c0 in range(0, cols, width):
+            c1 = min(c0 + width, cols)
+            cols_t = t[np.minimum(np.arange(c0, c0 + width), cols - 1)]
+            yield (r0, r1), (c0, c1), fn(block, jnp.asarray(cols_t), c1 - c0)
+
+
+@jax.jit
+def _evaluate_block(schedule: Schedule, steps: jax.Array, valid: Any) -> jax.Array:
+    del valid
+    return _evaluate(schedule, steps)
+
+
+@jax.jit
+def _block_stats(schedule: Schedule, steps: jax.Array, valid: Any) -> tuple:
+    values = _evaluate(schedule, steps)
+    real = jnp.arange(steps.shape[0]) < valid
+    top = jnp.where(real, values, -jnp.inf)
+    return (
+        top.max(-1),
+        jnp.argmax(top, -1),
+        jnp.where(real, values, jnp.inf).min(-1),
+        jnp.where(real, values, 0).sum(-1),
+        values[:, valid - 1],
+    )
+
+
+def summarize(
+    schedule: Schedule, steps: ArrayLike, *, max_bytes: int | None = None
+) -> dict[str, np.ndarray]:
+    """Summary statistics of every schedule of a batch over ``steps``, block by block.
+
+    For each member, over the flattened ``steps`` ``t_0, ..., t_{T-1}`` with values
+    ``v_j = schedule(t_j)``::
+
+        peak = max_j v_j            step_of_peak = t_j of the first j where v_j = peak
+        low  = min_j v_j            final = v_{T-1}
+        area = sum_j v_j            mean = area / T
+
+    (``area`` is the area under the curve for unit-spaced steps: the learning-rate
+    budget of a run.) The values are computed in blocks of at most ``max_bytes``
+    (default 256 MiB) and reduced on the fly, so the ``batch x T`` matrix is never held;
+    ``area`` is summed in the values' dtype within a block and in float64 across blocks.
+
+    Args:
+        schedule: a schedule, possibly batched.
+        steps: the steps (any shape; flattened).
+        max_bytes: budget of one block's values.
+
+    Returns:
+        A dict of NumPy arrays of shape ``batch_shape``.
+
+    Example:
+        >>> import schedalg as sa
+        >>> from schedalg._batch import summarize  # sa.summarize once exported
+        >>> stats = summarize(sa.warmup(sa.cosine([1.0, 2.0], 0.0, 10), 5), range(20))
+        >>> stats["peak"].tolist(), stats["step_of_peak"].tolist(), stats["area"].tolist()
+        ([1.0, 2.0], [5, 5], [7.5, 15.0])
+    """
+    steps = np.asarray(steps)
+    if steps.size == 0:
+        raise ValueError("summarize: steps must not be empty")
+    batch = batch_shape(schedule)
+    rows = math.prod(batch)
+    dtype = _value_dtype(schedule, steps)
+    t = steps.reshape(-1)
+    peak = np.full(rows, -np.inf, dtype)
+    where = np.zeros(rows, np.int64)
+    low = np.full(rows, np.inf, dtype)
+    area = np.zeros(rows, np.float64)
+    final = np.zeros(rows, dtype)
+    for (r0, r1), (c0, c1), stats in _blocks(schedule, steps, max_bytes, _block_stats):
+        top, arg, bottom, total, last = (np.asarray(s)[: r1 - r0] for s in stats)
+        better = top > peak[r0:r1]  # strict: the first occurrence wins
+        peak[r0:r1] = np.where(better, top, peak[r0:r1])
+        where[r0:r1] = np.where(better, c0 + arg, where[r0:r1])
+        low[r0:r1] = np.minimum(low[r0:r1], bottom)
+        area[r0:r1] += total
+        if c1 == t.size:
+            final[r0:r1] = last
+    return {
+        "peak": peak.reshape(batch),
+        "step_of_peak": t[where].reshape(batch),
+        "low": low.reshape(batch),
+        "final": final.reshape(batch),
+        "area": area.reshape(batch),
+        "mean": (area / t.size).reshape(batch),
+    }
 
 
 def stack(schedules: Sequence[Schedule]) -> Schedule:

@@ -1,4 +1,4 @@
-"""The ``schedalg`` command: show, plot, train, compare, find-lr.
+"""The ``schedalg`` command: show, plot, train, compare, find-lr, learn, sweep.
 
 ``EXPR`` is a schedule's text form (``"warmup(cosine(1e-3, 0.0, 900), 100)"``, read by
 :func:`schedalg.parse`, which never evaluates code) or the path of a JSON file written
@@ -299,6 +299,19 @@ def cmd_find_lr(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_learn(args: argparse.Namespace) -> int:
+    from schedalg.train.meta import command
+
+    return command(args)
+
+
+def cmd_sweep(args: argparse.Namespace) -> int:
+    from schedalg.train.sweep import command
+
+    config = _config(args)
+    return command(args, load_schedule(args.schedule), config, _data(args.data))
+
+
 def _training_options(p: argparse.ArgumentParser, out: str) -> None:
     p.add_argument("--epochs", type=int, help="passes over the training set (default 10)")
     p.add_argument("--batch-size", type=int, help="images per update (default 64)")
@@ -361,6 +374,43 @@ def parser() -> argparse.ArgumentParser:
     find.add_argument("--steps", type=int, default=100, help="updates in the test")
     find.add_argument("--mode", choices=("exp", "linear"), default="exp", help="ramp shape")
     find.set_defaults(run=cmd_find_lr)
+
+    learn = sub.add_parser("learn", help="learn a schedule's numbers by meta-gradient descent")
+    learn.add_argument("--schedule", metavar="EXPR", required=True, help="starting schedule")
+    learn.add_argument(
+        "--params", help="comma-separated: peak, end, warmup, steps, exponent or leaf paths"
+    )
+    learn.add_argument("--knots", type=int, help="learn a free curve with K knot values instead")
+    learn.add_argument("--smooth", type=float, default=0.0, help="knot smoothness penalty")
+    learn.add_argument("--meta-steps", type=int, default=20, help="meta-gradient steps")
+    learn.add_argument("--meta-lr", type=float, default=0.3, help="meta step size (log space)")
+    learn.add_argument("--steps", type=int, help="updates per run (default: schedule duration)")
+    learn.add_argument("--segment", type=int, help="steps per checkpointed segment")
+    _training_options(learn, "runs/learn")
+    learn.set_defaults(run=cmd_learn)
+
+    sweep = sub.add_parser("sweep", help="train a grid of schedules as one population")
+    sweep.add_argument("--schedule", metavar="EXPR", required=True, help="schedule to vary")
+    sweep.add_argument(
+        "--grid",
+        metavar="NAME=VALUES",
+        action="append",
+        required=True,
+        help="a number to vary (peak, warmup, steps, end or a leaf path such as "
+        "schedule.steps) and its values (1e-4:1e-2:log:8, 0:100:lin:5 or 0,30,120)",
+    )
+    sweep.add_argument(
+        "--population-chunk", type=int, default=512, help="most members trained at once"
+    )
+    sweep.add_argument(
+        "--metric",
+        default="final_val_loss",
+        choices=("final_val_loss", "best_val_loss", "final_val_acc", "best_val_acc",
+                 "final_train_loss"),
+        help="ranking metric (default final_val_loss)",
+    )  # fmt: skip
+    _training_options(sweep, "runs/sweep")
+    sweep.set_defaults(run=cmd_sweep)
     return p
 
 
