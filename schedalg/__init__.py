@@ -5,7 +5,7 @@ in it is a leaf, so schedules run under ``jit``, ``vmap`` and ``grad`` and whole
 of them evaluate in one compiled call.
 """
 
-from schedalg._batch import batch_shape, check, evaluate, grid, stack
+from schedalg._batch import batch_shape, check, evaluate, grid, stack, summarize
 from schedalg._combinators import join, restart, warmup
 from schedalg._core import Schedule
 from schedalg._cycles import cyclic, one_cycle, wsd
@@ -70,6 +70,7 @@ __all__ = [
     "evaluate",
     "batch_shape",
     "check",
+    "summarize",
     # text form
     "parse",
     "to_dict",
