@@ -61,9 +61,10 @@ def reference(schedule: sa.Schedule, data: Dataset, config: Config, seed: int) -
 # The model
 
 
-def test_conv3x3_equals_flax_conv_values_and_gradients():
+@pytest.mark.parametrize("channels", [3, 12])  # both ways of the kernel's gradient
+def test_conv3x3_equals_flax_conv_values_and_gradients(channels):
     rng = np.random.default_rng(0)
-    x = jnp.asarray(rng.standard_normal((2, 5, 6, 3)), jnp.float32)
+    x = jnp.asarray(rng.standard_normal((2, 5, 6, channels)), jnp.float32)
     conv = nn.Conv(4, (3, 3), padding="SAME")
     params = conv.init(jax.random.PRNGKey(1), x)["params"]
     k, b = params["kernel"], params["bias"] + 0.1

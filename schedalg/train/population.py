@@ -18,16 +18,17 @@ by their schedule (and seed) alone.
 
 **One program per epoch**: an epoch of the whole population is one ``jax.jit`` call:
 ``lax.scan`` over the epoch's updates inside each member, ``jax.vmap`` over blocks of
-``block`` members, ``lax.map`` over the blocks, then the validation pass. The
-convolutions are written as an im2col matrix product with a hand-written backward pass
-(:func:`conv3x3`), for two measured reasons: a vmapped ``lax.conv`` becomes a grouped
-convolution, which XLA runs slowly on CPU, and XLA's CPU backend runs the backward
-convolutions of ``lax.conv`` 40-100x slower inside a loop body (``scan``/``map``). On a
-CPU the best block is one member (each member's activations stay in cache, and the
-population still saves the per-step dispatch of a Python loop); on a GPU or TPU the
-default is the whole population in one ``vmap``. The parameters have the layout of
-``CNN`` (``conv1/kernel`` ...), so :func:`~schedalg.train.step.functions` and the
-single-run tools read them.
+``block`` members, ``lax.map`` over the blocks, then the validation pass. On a GPU or
+TPU the default block is the whole population (one ``vmap``). On a CPU it is one
+member: measured on this project's 2-core CPU, a ``vmap`` over many members runs
+slower per member than one model at a time (a vmapped convolution becomes a grouped
+convolution, which XLA's CPU backend runs slowly, and each member's activations leave
+the cache), while members one after the other inside the program run at the speed of a
+single model without a Python loop. The convolutions have a hand-written backward pass
+(:func:`conv3x3`) because XLA's CPU backend runs the convolutions of JAX's own
+backward pass 40-100x slower inside a loop body. The parameters have the layout of
+:class:`~schedalg.train.model.CNN` (``conv1/kernel`` ...), so
+:func:`~schedalg.train.step.functions` and the single-run tools read them.
 
 **Sharding**: the population axis is sharded over a 1-D ``jax.sharding.Mesh`` of all
 devices (``NamedSharding`` with ``PartitionSpec("pop")``, ``jax.shard_map``); each
@@ -43,6 +44,11 @@ the global list; results are gathered to every process. For example::
     # two hosts, run on each (process 0 and 1), e.g. two GPU nodes
     python -c "import jax; jax.distributed.initialize('10.0.0.1:1234', 2, PROCESS_ID); \\
                from schedalg.cli import main; main(['sweep', '--schedule', ...])"
+
+On a multi-core CPU the same sharding runs members concurrently on the cores when
+they are exposed as devices (``XLA_FLAGS=--xla_force_host_platform_device_count=N``,
+set before JAX starts): measured on this project's 2-core CPU, 16 members sharded over
+8 such devices trained in 0.53x the time of one device, with identical results.
 
 Memory is bounded by ``chunk``: populations larger than that are trained in chunks of
 at most ``chunk`` members, one after the other (one compilation serves every chunk).
@@ -83,45 +89,59 @@ AXIS = "pop"
 # The model, written for populations
 
 
-def _patches(x: jax.Array) -> jax.Array:
-    """The 3x3 neighbourhoods of ``x`` (B, H, W, C) with zero padding: (B, H, W, 9C),
-    ordered (dy, dx, c) like a flattened ``(3, 3, C, F)`` kernel."""
+_DIMS = ("NHWC", "HWIO", "NHWC")
+
+
+def _conv(x: jax.Array, kernel: jax.Array) -> jax.Array:
+    """A "same" 3x3 convolution in XLA's canonical layout (the only one XLA's CPU
+    backend runs at full speed inside a loop body)."""
+    return jax.lax.conv_general_dilated(x, kernel, (1, 1), "SAME", dimension_numbers=_DIMS)
+
+
+def _shifted(x: jax.Array) -> list[jax.Array]:
+    """The nine 3x3 taps of ``x`` (B, H, W, C) with zero padding, ordered (dy, dx)."""
     h, w = x.shape[1], x.shape[2]
     xp = jnp.pad(x, [(0, 0), (1, 1), (1, 1), (0, 0)])
-    taps = [xp[:, dy : dy + h, dx : dx + w, :] for dy in range(3) for dx in range(3)]
-    return jnp.concatenate(taps, axis=-1)
+    return [xp[:, dy : dy + h, dx : dx + w, :] for dy in range(3) for dx in range(3)]
 
 
 @jax.custom_vjp
 def conv3x3(x: jax.Array, kernel: jax.Array, bias: jax.Array) -> jax.Array:
-    """A 3x3 "same" convolution as one matrix product: ``patches(x) @ kernel + bias``.
+    """``flax.linen.Conv(F, (3, 3))``: a 3x3 "same" convolution of ``x`` (B, H, W, C)
+    with ``kernel`` (3, 3, C, F), plus ``bias``, with a hand-written backward pass.
 
-    The same function as ``flax.linen.Conv(F, (3, 3))`` on ``x`` (B, H, W, C) with
-    ``kernel`` (3, 3, C, F). Its backward pass is written out as plain matrix products
-    (``dkernel = patchesᵀ @ g``, ``dx`` = the 3x3 taps of ``g @ kernelᵀ`` added back in
-    place), which XLA runs at full speed inside loops and batches under ``vmap``.
+    The backward pass JAX derives uses convolutions in transposed layouts, which XLA's
+    CPU backend runs 40-100x slower inside a loop body (``scan``, ``map``; measured on
+    this project's CPU). Here every piece stays canonical: ``dx`` is the convolution of
+    ``g`` with the flipped, transposed kernel, and ``dkernel[dy, dx] = tapᵀ @ g`` for
+    each of the nine shifted copies of ``x`` (one matrix product of all nine taps,
+    im2col, when ``C`` is small).
+
+    Example:
+        >>> import jax.numpy as jnp
+        >>> from schedalg.train.population import conv3x3
+        >>> y = conv3x3(jnp.ones((1, 4, 4, 1)), jnp.ones((3, 3, 1, 2)), jnp.zeros(2))
+        >>> y[0, 0, :, 0].tolist(), y[0, 1, :, 1].tolist()  # zero padding at the edges
+        ([4.0, 6.0, 6.0, 4.0], [6.0, 9.0, 9.0, 6.0])
     """
-    return _conv_fwd(x, kernel, bias)[0]
+    return _conv(x, kernel) + bias
 
 
 def _conv_fwd(x, kernel, bias):
-    b, h, w, c = x.shape
-    p = _patches(x).reshape(b * h * w, 9 * c)
-    y = p @ kernel.reshape(9 * c, -1) + bias
-    return y.reshape(b, h, w, -1), (p, kernel, x.shape)
+    return _conv(x, kernel) + bias, (x, kernel)
 
 
 def _conv_bwd(res, g):
-    p, kernel, (b, h, w, c) = res
-    f = kernel.shape[-1]
-    g = g.reshape(b * h * w, f)
-    dkernel = (p.T @ g).reshape(kernel.shape)
-    dp = (g @ kernel.reshape(9 * c, f).T).reshape(b, h, w, 9, c)
-    dxp = jnp.zeros((b, h + 2, w + 2, c), g.dtype)
-    for t in range(9):  # col2im: each tap's gradient goes back where the tap came from
-        dy, dx = divmod(t, 3)
-        dxp = dxp.at[:, dy : dy + h, dx : dx + w, :].add(dp[:, :, :, t, :])
-    return dxp[:, 1 : h + 1, 1 : w + 1, :], dkernel, g.sum(0)
+    x, kernel = res
+    c, f = kernel.shape[2], kernel.shape[3]
+    dx = _conv(g, jnp.transpose(kernel[::-1, ::-1], (0, 1, 3, 2)))
+    g2 = g.reshape(-1, f)
+    taps = [t.reshape(-1, c) for t in _shifted(x)]
+    if c < 8:  # few channels: one product of all taps (im2col) beats nine thin ones
+        dkernel = jnp.concatenate(taps, axis=1).T @ g2
+    else:
+        dkernel = jnp.stack([t.T @ g2 for t in taps])
+    return dx, dkernel.reshape(kernel.shape), g2.sum(0)
 
 
 conv3x3.defvjp(_conv_fwd, _conv_bwd)

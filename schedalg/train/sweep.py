@@ -329,7 +329,7 @@ def run_sweep(
     population = train_population(batched, data, config, chunk=chunk, progress=progress)
     order = rank(population.summary()[metric], METRICS[metric])
     result = SweepResult(population, axes, metric, order, {})
-    if out_dir is not None:
+    if out_dir is not None and jax.process_index() == 0:  # one writer on several hosts
         os.makedirs(out_dir, exist_ok=True)
         result.files = write_results(result, schedule, out_dir)
     return result
@@ -539,6 +539,6 @@ def command(args: Any, schedule: Schedule, config: Config, data: Dataset) -> int
         params = ", ".join(f"{c}={v}" for c, v in zip(columns[2:], row[2 : 2 + len(axes)]))
         print(f"  {row[0]:>3}. {params}: {args.metric} {_fmt(scores[row[1]])}")
     print(f"best schedule: {result.best!r}")
-    for key in ("csv", "markdown", "figure", "summary"):
-        print(f"wrote {result.files[key]}")
+    for path in result.files.values():
+        print(f"wrote {path}")
     return 0
