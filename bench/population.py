@@ -167,7 +167,7 @@ def sharded_row() -> dict:
 
 def main() -> list[dict]:
     race = Setup(16)  # which loop is fastest
-    v = medians({"loop_step": race.loop_step(), "loop_epoch": race.loop_epoch()}, reps=5)
+    v = medians({"loop_step": race.loop_step(), "loop_epoch": race.loop_epoch()}, reps=3)
     best_loop = min(v, key=v.get)
     few = Setup(8)  # a plain vmap over all members is slow on CPU: 8 are enough to show it
     w = medians({"vmap": few.population(None), best_loop: getattr(few, best_loop)()}, reps=3)

@@ -246,8 +246,7 @@ def summarize(
 
     Example:
         >>> import schedalg as sa
-        >>> from schedalg._batch import summarize  # sa.summarize once exported
-        >>> stats = summarize(sa.warmup(sa.cosine([1.0, 2.0], 0.0, 10), 5), range(20))
+        >>> stats = sa.summarize(sa.warmup(sa.cosine([1.0, 2.0], 0.0, 10), 5), range(20))
         >>> stats["peak"].tolist(), stats["step_of_peak"].tolist(), stats["area"].tolist()
         ([1.0, 2.0], [5, 5], [7.5, 15.0])
     """
