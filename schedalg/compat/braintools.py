@@ -23,7 +23,6 @@ of them for a batch of schedules).
 
 from __future__ import annotations
 
-import functools
 import weakref
 from collections.abc import Callable, Sequence
 from typing import Any
@@ -33,6 +32,7 @@ import numpy as np
 import schedalg as sa
 from schedalg._core import Schedule, floordiv, require
 from schedalg._repeat import repeat
+from schedalg.compat._named import named
 from schedalg.plateau import reduce_on_plateau
 
 __all__ = [
@@ -87,19 +87,7 @@ def _made(schedule: Schedule, base_lr: Any) -> Schedule:
     return schedule
 
 
-def _named(fn: Callable) -> Callable:
-    """Prefixes the errors raised while building with the constructor's name."""
-
-    @functools.wraps(fn)
-    def wrapper(*args, **kwargs):
-        try:
-            return fn(*args, **kwargs)
-        except ValueError as err:
-            if str(err).startswith(f"{fn.__name__}:"):
-                raise
-            raise ValueError(f"{fn.__name__}: {err}") from None
-
-    return wrapper
+_named = named
 
 
 def _fresh(last_epoch: int) -> None:

@@ -34,6 +34,7 @@ import numpy as np
 
 import schedalg as sa
 from schedalg._core import Schedule, concrete, float_dtype, floordiv, require
+from schedalg.compat._named import named
 from schedalg.plateau import reduce_on_plateau
 
 __all__ = [
@@ -103,19 +104,7 @@ def _made(schedule: Schedule, name: str, lr: Any, chainable: bool, at_milestone=
     return schedule
 
 
-def _named(fn: Callable) -> Callable:
-    """Prefixes the errors raised while building with the constructor's name."""
-
-    @functools.wraps(fn)
-    def wrapper(*args, **kwargs):
-        try:
-            return fn(*args, **kwargs)
-        except ValueError as err:
-            if str(err).startswith(f"{fn.__name__}:"):
-                raise
-            raise ValueError(f"{fn.__name__}: {err}") from None
-
-    return wrapper
+_named = named
 
 
 def _fail(param: str, rule: str, value: Any) -> ValueError:
