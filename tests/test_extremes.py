@@ -4,6 +4,7 @@ Expected values are the formulas evaluated in Python float64 with exact integer
 arithmetic for floors and cycle positions.
 """
 
+import dataclasses
 import math
 
 import jax
@@ -222,3 +223,271 @@ def test_zero_length_pieces_and_phases():
     assert float(sa.one_cycle(0.1, 1.0, 0.5, 10, pct_up=1.0)(10)) == 0.5
     assert float(sa.one_cycle(0.1, 1.0, 0.5, 10, pct_up=0.5, three_phase=True)(10)) == 0.5
     assert float(sa.piecewise_constant([], [0.7])(10**6)) == pytest.approx(0.7)
+
+
+# ----------------------------------------------------------------------------
+# Every schedule class at 0, 1, its boundaries +-1, 2**31 - 1 and 2**40, against a
+# plain-Python float64 model of each class (exact integers for floors and cycles).
+
+
+def _frac(t, steps):
+    return min(max(t / steps, 0.0), 1.0) if steps > 0 else 1.0
+
+
+def _half_cos(frac):
+    return 0.5 * (1.0 + math.cos(math.pi * frac))
+
+
+def _anneal(start, end, frac, shape):
+    if shape in ("cos", "cosine"):
+        return end + (start - end) * _half_cos(frac)
+    if shape == "constant":
+        return end if frac >= 1.0 else start
+    if shape == "1-sqrt":
+        return start + (end - start) * math.sqrt(frac)
+    return start + (end - start) * frac
+
+
+def _num(x):
+    return np.asarray(x).tolist()  # a Python number, or a list of them
+
+
+def _cycle(t, period, mult):
+    """(k, local, length) of the cycle holding t; cycle j lasts period * mult**j."""
+    if mult == 1:
+        k = t // period
+        return k, t - k * period, period
+    k, start, length = 0, 0, period
+    while t >= start + length:
+        start, length, k = start + length, length * mult, k + 1
+    return k, t - start, length
+
+
+def model(s, t):
+    """The value of ``s`` at step ``t`` from the formulas in its docstring."""
+    t = max(t, 0)
+    f = {f.name: getattr(s, f.name) for f in dataclasses.fields(s)}
+    f = {k: v if isinstance(v, (sa.Schedule, str, list, tuple)) else _num(v) for k, v in f.items()}
+    name = type(s).__name__
+    if name == "constant":
+        return f["value"]
+    if name == "linear":
+        return f["start"] + (f["end"] - f["start"]) * t / f["steps"] if t < f["steps"] else f["end"]
+    if name == "cosine":
+        x = _half_cos(_frac(t, f["steps"])) ** f["exponent"]
+        return f["end"] + (f["start"] - f["end"]) * x
+    if name == "polynomial":
+        x = (1.0 - _frac(t, f["steps"])) ** f["power"]
+        return f["end"] + (f["start"] - f["end"]) * x
+    if name in ("exponential", "inverse_time"):
+        p = t // f["steps"] if f["staircase"] else t / f["steps"]
+        if name == "inverse_time":
+            return f["start"] / (1.0 + f["rate"] * p)
+        v = f["start"] * f["rate"] ** p
+        end = f["end"]
+        return v if end is None else (max(v, end) if f["rate"] < 1 else min(v, end))
+    if name == "step":
+        return f["start"] * f["factor"] ** (t // f["every"])
+    if name == "multistep":
+        return f["start"] * f["factor"] ** sum(t >= m for m in f["milestones"])
+    if name == "piecewise_constant":
+        return list(f["values"])[sum(t >= b for b in f["boundaries"])]
+    if name == "piecewise_linear":
+        return float(np.interp(float(t), list(f["boundaries"]), list(f["values"])))
+    if name == "inverse_sqrt":
+        return f["peak"] / math.sqrt(max(1.0, t / f["timescale"]))
+    if name == "cyclic":
+        up = f["up"]
+        down = up if f["down"] is None else f["down"]
+        k, p = divmod(t, up + down)
+        r = p / up if p <= up else (up + down - p) / down
+        r *= {"triangular": 1.0, "triangular2": 0.5**k, "exp_range": f["gamma"] ** t}[f["mode"]]
+        return f["low"] + (f["high"] - f["low"]) * r
+    if name == "one_cycle":
+        n, u, shape = f["steps"], f["pct_up"] * f["steps"], f["shape"]
+        if t < u:
+            return _anneal(f["start"], f["peak"], _frac(t, u), shape)
+        if not f["three_phase"]:
+            return _anneal(f["peak"], f["end"], _frac(t - u, n - u), shape)
+        if t < 2 * u:
+            return _anneal(f["peak"], f["start"], _frac(t - u, u), shape)
+        return _anneal(f["start"], f["end"], _frac(t - 2 * u, n - 2 * u), shape)
+    if name == "wsd":
+        w, st = f["warmup"], f["stable"]
+        if t < w:
+            return f["peak"] * t / w
+        if t < w + st:
+            return f["peak"]
+        return _anneal(f["peak"], f["end"], _frac(t - w - st, f["decay"]), f["decay_shape"])
+    if name == "tanh":
+        x = _frac(t, f["steps"])
+        z = f["lower"] * (1.0 - x) + f["upper"] * x
+        return f["end"] + (f["start"] - f["end"]) * 0.5 * (1.0 - math.tanh(z))
+    if name == "join":
+        pieces = f["pieces"]
+        if f["boundaries"] is None:
+            starts = np.cumsum([0] + [_num(p.duration) for p in pieces[:-1]]).tolist()
+        else:
+            starts = [0] + [_num(b) for b in f["boundaries"]]
+        i = sum(t >= b for b in starts[1:])
+        return model(pieces[i], t - starts[i])
+    inner = f.get("schedule")
+    if name == "warmup":
+        if t < f["steps"]:
+            return _anneal(f["start"], model(inner, 0), _frac(t, f["steps"]), f["shape"])
+        return model(inner, t - f["steps"] if f["prefix"] else t)
+    if name == "restart":
+        period = _num(inner.duration) if f["period"] is None else f["period"]
+        reference = period if inner.duration is None else _num(inner.duration)
+        k, local, length = _cycle(t, period, f["mult"])
+        if f["limit"] is not None and k >= f["limit"]:
+            k, local, length = f["limit"] - 1, reference, reference
+        return model(inner, local * reference / length) * f["decay"] ** k
+    if name in ("scale", "add"):
+        other = f["factor" if name == "scale" else "other"]
+        other = model(other, t) if isinstance(other, sa.Schedule) else other
+        return model(inner, t) * other if name == "scale" else model(inner, t) + other
+    if name == "clip":
+        v = model(inner, t)
+        v = v if f["low"] is None else max(v, f["low"])
+        return v if f["high"] is None else min(v, f["high"])
+    if name == "shift":
+        return model(inner, t - f["steps"])
+    if name == "stretch":
+        return model(inner, t / f["factor"])
+    if name == "per_epoch":
+        return model(inner, t // f["steps_per_epoch"])
+    if name == "warp":
+        span = _num(inner.duration)
+        return model(inner, span * _frac(t, span) ** f["power"])
+    if name == "repeat":
+        rewind = f["every"] if f["rewind"] is None else f["rewind"]
+        return model(inner, t - rewind * (t // f["every"]))
+    if name == "stretch_cycles":
+        span = _num(inner.duration)
+        return model(inner, t / max(1, -(-t // span)))
+    if name == "custom":
+        return _num(s.fn(np.float64(t), **{k: _num(v) for k, v in s.params.items()}))
+    raise AssertionError(f"no model for {name}")
+
+
+def _decay(t, base, steps):
+    return base / (1.0 + t / steps)
+
+
+def catalogue():
+    """(id, schedule, boundaries): each class at least once, each option that changes
+    the formula at least once; the boundaries are where the formula changes."""
+    cos = sa.cosine(1.0, 0.1, 1000)
+    lin = sa.linear(0.0, 1.0, 100)
+    return [
+        ("constant", sa.constant(0.3), []),
+        ("linear", sa.linear(1.0, 0.1, 1000), [1000]),
+        ("cosine", sa.cosine(1.0, 0.1, 1000, exponent=2.0), [500, 1000]),
+        ("polynomial", sa.polynomial(1.0, 0.0, 1000, power=2.0), [1000]),
+        ("exponential", sa.exponential(1.0, 0.5, 100, end=0.01), [100, 664, 665]),
+        ("exponential_stairs", sa.exponential(1.0, 0.5, 100, staircase=True), [100, 200]),
+        ("step", sa.step(1.0, 100, 0.5), [100, 200]),
+        ("multistep", sa.multistep(1.0, [10, 300, 300, 5000], 0.5), [10, 300, 5000]),
+        ("piecewise_constant", sa.piecewise_constant([10, 300], [1.0, 2.0, 0.5]), [10, 300]),
+        (
+            "piecewise_linear",
+            sa.piecewise_linear([10, 300, 1000], [0.0, 2.0, 1.0]),
+            [10, 300, 1000],
+        ),
+        ("inverse_sqrt", sa.inverse_sqrt(1.0, 100), [100]),
+        ("inverse_time", sa.inverse_time(1.0, 0.5, 100), [100]),
+        ("inverse_time_stairs", sa.inverse_time(1.0, 0.5, 100, staircase=True), [100, 200]),
+        ("cyclic", sa.cyclic(0.1, 1.0, 100, 300), [100, 400, 500, 800]),
+        ("cyclic2", sa.cyclic(0.1, 1.0, 100, mode="triangular2"), [100, 200, 300]),
+        ("cyclic_exp", sa.cyclic(0.1, 1.0, 100, mode="exp_range", gamma=0.999), [100, 200]),
+        ("one_cycle", sa.one_cycle(0.1, 1.0, 1e-4, 1000), [300, 1000]),
+        (
+            "one_cycle_3",
+            sa.one_cycle(0.1, 1.0, 1e-3, 1000, shape="linear", three_phase=True),
+            [300, 600, 1000],
+        ),
+        ("wsd", sa.wsd(1.0, 100, 500, 400, end=0.1, decay_shape="cosine"), [100, 600, 1000]),
+        ("wsd_sqrt", sa.wsd(1.0, 100, 500, 400, decay_shape="1-sqrt"), [100, 600, 1000]),
+        ("tanh", sa.tanh(1.0, 0.0, 1000), [1000]),
+        ("join", sa.join(lin, cos), [100, 1100]),
+        ("join_at", sa.join(sa.constant(1.0), sa.linear(2.0, 0.0, 10), boundaries=[50]), [50, 60]),
+        ("warmup", sa.warmup(cos, 100), [100, 1100]),
+        ("warmup_over", sa.warmup(cos, 100, start=0.01, shape="cosine", prefix=False), [100, 1000]),
+        ("warmup_constant", sa.warmup(cos, 100, start=0.01, shape="constant"), [100, 1100]),
+        ("restart", sa.restart(cos), [1000, 2000]),
+        ("restart_mult2", sa.restart(cos, mult=2, decay=0.5), [1000, 3000, 7000]),
+        ("restart_limit", sa.restart(lin, 500, mult=2, limit=3), [500, 1500, 3500]),
+        ("restart_mult1.5", sa.restart(cos, mult=1.5), [1000, 2500, 4750]),
+        ("scale", sa.scale(sa.inverse_sqrt(1.0, 100), 3.0), [100]),
+        ("scale_schedule", sa.scale(cos, sa.step(1.0, 300, 0.5)), [300, 1000]),
+        ("add", sa.add(cos, 0.1), [1000]),
+        ("add_schedule", sa.add(cos, sa.linear(0.5, 0.0, 300)), [300, 1000]),
+        ("clip", sa.clip(sa.linear(1.0, 0.0, 1000), low=0.2, high=0.9), [100, 800, 1000]),
+        ("shift", sa.shift(sa.linear(0.0, 1.0, 1000), 100), [100, 1100]),
+        ("shift_back", sa.shift(cos, -500), [500]),
+        ("stretch", sa.stretch(sa.step(1.0, 100, 0.5), 3), [300, 600]),
+        ("per_epoch", sa.per_epoch(sa.step(1.0, 1, 0.5), 50), [50, 100]),
+        ("custom", sa.custom(_decay, base=1.0, steps=100.0, duration=100), [100]),
+        ("warp", sa.warp(sa.cosine(1.0, 0.0, 1000), 2.0), [1000]),
+        ("repeat", sa.repeat(lin, 50, rewind=30), [50, 100, 150]),
+        ("stretch_cycles", sa.stretch_cycles(sa.polynomial(1.0, 0.1, 100, power=2.0)), [100, 200]),
+    ]
+
+
+def _stored(s, dtype):
+    """``s`` with its float leaves rounded to ``dtype``, as evaluation sees them."""
+
+    def rounded(x):
+        x = np.asarray(x)
+        return x.astype(dtype).astype(np.float64) if x.dtype.kind == "f" else x
+
+    return jax.tree.map(rounded, s)
+
+
+def _probes(boundaries, top):
+    near = {b + d for b in boundaries for d in (-1, 0, 1)}
+    return sorted({0, 1, *near, *top} - {-1})
+
+
+def _check_catalogue(top, int_dtype, dtype, rtol, atol):
+    named = catalogue()
+    probes = [np.asarray(_probes(b, top), int_dtype) for _, _, b in named]
+    schedules = tuple(s for _, s, _ in named)
+    jitted = jax.jit(lambda ss, ts: [s(t) for s, t in zip(ss, ts)])(schedules, probes)
+    bad = []
+    for (name, s, _), t, in_jit in zip(named, probes, jitted):
+        want = np.array([model(_stored(s, dtype), int(x)) for x in t])
+        for how, got in (("eager", s(t)), ("jit", in_jit)):
+            got = np.asarray(got)
+            ok = np.isclose(got, want, rtol=rtol, atol=atol) & np.isfinite(got)
+            if got.dtype != dtype or not ok.all():
+                bad.append(f"{name} ({how}, {got.dtype}) at {t[~ok]}: {got[~ok]} != {want[~ok]}")
+    assert not bad, "\n".join(bad)
+
+
+def test_every_schedule_class_is_in_the_catalogue():
+    objects = [getattr(sa, n) for n in sa.__all__]
+    classes = {c.__name__ for c in objects if isinstance(c, type) and issubclass(c, sa.Schedule)}
+    classes.discard("Schedule")
+    kinds = set()
+    for _, s, _ in catalogue():
+        kinds |= {type(x).__name__ for x in _nodes(s)}
+    assert classes - kinds == set()
+
+
+def _nodes(s):
+    yield s
+    for f in dataclasses.fields(s):
+        value = getattr(s, f.name)
+        for child in value if isinstance(value, (list, tuple)) else [value]:
+            if isinstance(child, sa.Schedule):
+                yield from _nodes(child)
+
+
+def test_every_schedule_at_zero_one_boundaries_and_int32_max():
+    _check_catalogue([MAX32], np.int32, np.float32, rtol=1e-6, atol=1e-7)
+
+
+def test_every_schedule_at_zero_one_boundaries_and_2_pow_40_under_x64(x64):
+    _check_catalogue([MAX32, 2**40], np.int64, np.float64, rtol=1e-6, atol=1e-12)

@@ -7,7 +7,9 @@ so a bad ``--out`` fails without leaving a directory behind.
 
 from __future__ import annotations
 
+import contextlib
 import csv
+import glob
 import io
 import json
 import os
@@ -18,6 +20,11 @@ CHECKPOINT = "checkpoint.msgpack"
 
 def write_text(path: str, text: str) -> None:
     """Replaces a small text file in one step (readers never see half of it)."""
+    # A process killed before its rename left ``path.<its pid>.part``; no later write
+    # would reuse that name, so remove it here (as checkpoint.save does with its *.tmp).
+    for old in glob.glob(glob.escape(path) + ".*.part"):
+        with contextlib.suppress(OSError):
+            os.unlink(old)
     tmp = f"{path}.{os.getpid()}.part"
     with open(tmp, "w", encoding="utf-8", newline="") as f:
         f.write(text)
