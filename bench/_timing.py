@@ -57,5 +57,6 @@ def table(rows: list[dict]) -> str:
     lines = [f"{'benchmark':<58} {'ratio':>9} {'goal':>10}  met"]
     for r in rows:
         met = "yes" if r.get("met") else "no" if r.get("met") is not None else "-"
-        lines.append(f"{r['name']:<58} {r['ratio']:>8.3f}x {r.get('goal', '-'):>10}  {met}")
+        unit = " s" if r.get("unit") == "s" else "x"  # seconds, or a ratio
+        lines.append(f"{r['name']:<58} {r['ratio']:>8.3f}{unit} {r.get('goal', '-'):>10}  {met}")
     return "\n".join(lines)

@@ -72,17 +72,18 @@ def main() -> list[dict]:
         fns[name] = lambda s=s: sa.evaluate(s, steps)
     wsd_optax = jax.jit(
         jax.vmap(
-            lambda p: optax.join_schedules(
+            lambda p, t: optax.join_schedules(
                 [
                     optax.linear_schedule(0.0, p, 250),
                     optax.constant_schedule(p),
                     optax.linear_schedule(p, 0.0, 500),
                 ],
                 [250, 1500],
-            )(steps)
+            )(t),
+            in_axes=(0, None),  # the steps an argument, as for schedalg
         )
     )
-    fns["optax wsd (peak batched only)"] = lambda: wsd_optax(peak)
+    fns["optax wsd (peak batched only)"] = lambda: wsd_optax(peak, steps)
     t = medians(fns, reps=10)
     rows = []
     for name, (_, closed) in cases.items():

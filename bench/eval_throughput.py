@@ -3,7 +3,9 @@
 Ratios measured side by side in one run (see ../shared/BENCHMARKS.md):
 * schedalg vs the floor, one fused ``peak * cos(pi * t / T_row)`` of the same shape (goal <= 1.5);
 * schedalg vs optax's hand-joined linear + cosine, vmapped over the peak only — the most optax
-  can batch (goal <= 1.0).
+  can batch — on the same work: schedalg with the peak batched and the lengths shared
+  (goal <= 1.0). Reported beside it: schedalg with every leaf batched / that optax batch
+  (more work: a cosine per element, where shared lengths need one per step).
 """
 
 from __future__ import annotations
@@ -44,18 +46,22 @@ def main() -> list[dict]:
 
     floor = jax.jit(lambda p, tt, t: p[:, None] * jnp.cos(jnp.pi * t[None, :] / tt[:, None]))
 
-    def optax_row(p):
+    def optax_row(p, t):
         return optax.join_schedules(
             [optax.linear_schedule(0.0, p, 250), optax.cosine_decay_schedule(p, 3000)], [250]
-        )(steps)
+        )(t)
 
-    optax_batch = jax.jit(jax.vmap(optax_row))
+    # The steps are an argument, as for schedalg: a closed-over constant would let XLA
+    # fold every step-only term (the cosines) at compile time.
+    optax_batch = jax.jit(jax.vmap(optax_row, in_axes=(0, None)))
+    same_work = sa.warmup(sa.cosine(peak, 0.0, 3000), 250)  # optax's batch: the peak only
 
     t = medians(
         {
             "schedalg": lambda: sa.evaluate(schedule, steps),
             "floor": lambda: floor(peak, period, steps),
-            "optax": lambda: optax_batch(peak),
+            "optax": lambda: optax_batch(peak, steps),
+            "schedalg, peak batched": lambda: sa.evaluate(same_work, steps),
         }
     )
     rows = [
@@ -66,10 +72,16 @@ def main() -> list[dict]:
             "met": t["schedalg"] / t["floor"] <= 1.5,
         },
         {
+            "name": "warmup+cosine, peak batched / optax, the same batch",
+            "ratio": t["schedalg, peak batched"] / t["optax"],
+            "goal": "<= 1.0",
+            "met": t["schedalg, peak batched"] / t["optax"] <= 1.0,
+        },
+        {
             "name": "warmup+cosine, all leaves batched / optax (peak batched only)",
             "ratio": t["schedalg"] / t["optax"],
-            "goal": "<= 1.0",
-            "met": t["schedalg"] / t["optax"] <= 1.0,
+            "goal": "report",
+            "met": None,
         },
     ]
     record("eval_throughput", rows)

@@ -12,6 +12,7 @@ from jax.typing import ArrayLike
 
 from schedalg._core import (
     Schedule,
+    _show,
     anneal,
     clock,
     concrete,
@@ -50,11 +51,12 @@ def _group_value(t, index, pieces, starts, members) -> jax.Array:
 
     Pieces of one structure are stacked and evaluated in one vmapped call, so a join of
     many pieces compiles in time proportional to its number of distinct structures.
+    ``starts`` is the lone piece's start, or the members' starts on a leading axis.
     """
     if len(pieces) == 1:
-        return pieces[0](t - starts[0])
+        return pieces[0](t - starts)
     stacked = jax.tree.map(lambda *xs: jnp.stack(xs), *pieces)
-    offsets = jnp.stack(jnp.broadcast_arrays(*(jnp.asarray(s) for s in starts)))
+    offsets = starts
     values = jax.vmap(lambda piece, start: piece(t - start))(stacked, offsets)
     slot_of = np.zeros(int(max(members)) + 1 + 0, np.int32)
     slot_of[members] = np.arange(len(members))
@@ -62,6 +64,26 @@ def _group_value(t, index, pieces, starts, members) -> jax.Array:
     shape = jnp.broadcast_shapes(values.shape[1:], slot.shape)
     values = jnp.broadcast_to(values, values.shape[:1] + shape)
     return jnp.take_along_axis(values, jnp.broadcast_to(slot, shape)[None], axis=0)[0]
+
+
+def _starts_of(members: list[int], starts: list[Any] | None, later: jax.Array) -> Any:
+    """The start of a lone member, or the members' starts stacked on a leading axis.
+
+    ``starts`` lists every piece's start; ``None`` when they are ``later`` (the
+    boundaries) with a 0 before, which are then gathered in one operation.
+    """
+    if starts is not None:
+        if len(members) == 1:
+            return starts[members[0]]
+        return jnp.stack(jnp.broadcast_arrays(*(jnp.asarray(starts[i]) for i in members)))
+    if members == [0]:
+        return 0
+    if len(members) == 1:
+        return later[..., members[0] - 1]
+    picked = jnp.take(later, np.asarray([i - 1 for i in members if i > 0]), axis=-1)
+    if members[0] == 0:
+        picked = jnp.concatenate([jnp.zeros_like(picked[..., :1]), picked], axis=-1)
+    return jnp.moveaxis(picked, -1, 0)
 
 
 @schedule_class
@@ -90,7 +112,7 @@ class join(Schedule):
     def _validate(self) -> None:
         n = len(self.pieces)
         if n == 0:
-            raise ValueError("join: needs at least one schedule, got none")
+            raise ValueError("join: needs at least one schedule, got no pieces")
         for i, piece in enumerate(self.pieces):
             _require_schedule("join", f"piece {i + 1} of {n}", piece)
         if self.boundaries is None:
@@ -105,7 +127,7 @@ class join(Schedule):
         if b is not None and (b.ndim == 0 or b.shape[-1] != n - 1):
             raise ValueError(
                 f"join: boundaries must have one entry per piece after the first "
-                f"({n - 1}), got boundaries={self.boundaries!r}"
+                f"({n - 1}), got boundaries={_show(self.boundaries)}"
             )
         require("join", "boundaries", self.boundaries, lambda v: v >= 0, ">= 0")
         require("join", "boundaries", self.boundaries, sorted_last, "sorted")
@@ -122,14 +144,17 @@ class join(Schedule):
 
     def __call__(self, step: ArrayLike) -> jax.Array:
         t = clock(step)
-        starts = self.starts()
         if len(self.pieces) == 1:
             return self.pieces[0](t)
-        later = jnp.stack(jnp.broadcast_arrays(*(jnp.asarray(x) for x in starts[1:])), axis=-1)
+        if self.boundaries is None:
+            starts = self.starts()
+            later = jnp.stack(jnp.broadcast_arrays(*(jnp.asarray(x) for x in starts[1:])), -1)
+        else:  # the boundaries are the later starts already: no slice per piece
+            starts, later = None, jnp.asarray(self.boundaries)
         index = count_at_or_below(t, later)
         groups = _alike(self.pieces)
         values = [
-            _group_value(t, index, [self.pieces[i] for i in g], [starts[i] for i in g], g)
+            _group_value(t, index, [self.pieces[i] for i in g], _starts_of(g, starts, later), g)
             for g in groups
         ]
         group_of = np.zeros(len(self.pieces), np.int32)

@@ -61,6 +61,8 @@ class Schedule:
         for f in dataclasses.fields(self):
             value = getattr(self, f.name)
             if f.metadata.get("static") or isinstance(value, dict):
+                if f.metadata.get("static") and isinstance(f.default, bool):
+                    object.__setattr__(self, f.name, _as_flag(self.name, f.name, value))
                 continue
             if value is None:  # only optional fields (default None) may be None
                 if f.default is not None:
@@ -72,7 +74,14 @@ class Schedule:
                         f"{self.name}: {f.name} must be a number, got the schedule {value!r}"
                     )
                 continue
-            object.__setattr__(self, f.name, _as_leaf(value))
+            try:
+                leaf = _as_leaf(value)
+            except ValueError:  # ragged nesting such as [[1, 2], [3]]
+                raise ValueError(
+                    f"{self.name}: {f.name} must be a number or a rectangular array of "
+                    f"numbers, got {f.name}={repr(value)[:100]}"
+                ) from None
+            object.__setattr__(self, f.name, leaf)
             require_finite(self.name, f.name, getattr(self, f.name))
         self._validate()
 
@@ -126,6 +135,16 @@ def _as_leaf(value: Any) -> Any:
     if isinstance(value, (list, tuple)):
         return np.asarray(value)
     return value
+
+
+def _as_flag(fn: str, param: str, value: Any) -> bool:
+    """A static on/off field as a Python bool: it is hashed as pytree structure, and a
+    truthy string such as ``'no'`` must not pass for True."""
+    if isinstance(value, (bool, np.bool_)) or (
+        isinstance(value, (int, np.integer)) and value in (0, 1)
+    ):
+        return bool(value)
+    raise ValueError(f"{fn}: {param} must be True or False, got {param}={value!r}")
 
 
 def schedule_class(cls: type) -> type:
@@ -219,8 +238,9 @@ def require_finite(fn: str, param: str, value: Any) -> None:
 def _show(value: Any) -> str:
     v = concrete(value)
     if v is None or v.ndim == 0:
-        return repr(value.item() if isinstance(value, np.generic) else value)
-    text = np.array2string(v, threshold=8, separator=", ")
+        text = repr(value.item() if isinstance(value, np.generic) else value)
+    else:
+        text = " ".join(np.array2string(v, threshold=8, separator=", ").split())  # one line
     return text if len(text) < 120 else text[:117] + "..."
 
 
@@ -387,12 +407,17 @@ def cycle_index(t: Any, period: Any, mult: Any) -> tuple[jax.Array, jax.Array, j
     growing = m > 1
     safe_m = jnp.where(growing, m, 2.0)
     guess = jnp.floor(jnp.log1p(tf * (safe_m - 1.0) / p) / jnp.log(safe_m))
+    # One power per element, then its neighbours by a product: pow is the costly part.
+    mk = safe_m**guess
+    start = lambda power_of_m: p * ((power_of_m - 1.0) / (safe_m - 1.0))  # noqa: E731
     # Float log can be off by one at cycle edges: correct against the starts.
-    guess = jnp.where(tf < geometric_start(p, m, guess), guess - 1, guess)
-    guess = jnp.where(tf >= geometric_start(p, m, guess + 1), guess + 1, guess)
+    below = tf < start(mk)
+    guess, mk = jnp.where(below, guess - 1, guess), jnp.where(below, mk / safe_m, mk)
+    above = tf >= start(mk * safe_m)
+    guess, mk = jnp.where(above, guess + 1, guess), jnp.where(above, mk * safe_m, mk)
     k = jnp.where(growing, guess, fl(exact_k))
     if exact_local is None:
         exact_local = tf - fl(exact_k) * p
-    local = jnp.where(growing, tf - geometric_start(p, m, k), exact_local)
-    length = p * jnp.where(growing, safe_m, 1.0) ** k
+    local = jnp.where(growing, tf - start(mk), exact_local)
+    length = jnp.where(growing, p * mk, p)
     return k, local, length

@@ -10,6 +10,7 @@ from jax.typing import ArrayLike
 
 from schedalg._core import (
     Schedule,
+    _show,
     broadcast_all,
     clock,
     concrete,
@@ -26,12 +27,27 @@ from schedalg._core import (
 _SEARCH_ABOVE = 32
 
 
+# Up to this many (batched) boundaries the comparisons are unrolled into one fused loop.
+_UNROLL_UP_TO = 128
+
+
 def count_at_or_below(t: jax.Array, boundaries: Any) -> jax.Array:
     """Number of boundaries <= t; shape broadcast(t.shape, boundaries.shape[:-1])."""
     b = jnp.asarray(boundaries)
-    if b.ndim == 1 and b.shape[0] > _SEARCH_ABOVE:
+    k = b.shape[-1]
+    if b.ndim == 1 and k > _SEARCH_ABOVE:
         return jnp.searchsorted(b, t, side="right").astype(jnp.int32)
-    return jnp.sum(t[..., None] >= b, axis=-1, dtype=jnp.int32)
+    # One comparison per boundary added up elementwise: XLA fuses the adds into one
+    # loop, where a sum over a trailing boundary axis compiles to a scalar reduction
+    # (50x slower for 100 milestones batched per schedule).
+    count = jnp.zeros(jnp.broadcast_shapes(jnp.shape(t), b.shape[:-1]), jnp.int32)
+    if k <= _UNROLL_UP_TO:
+        for i in range(k):
+            count = count + (t >= b[..., i]).astype(jnp.int32)
+        return count
+    leading = jnp.moveaxis(b, -1, 0)
+    add = lambda i, c: c + (t >= leading[i]).astype(jnp.int32)  # noqa: E731
+    return jax.lax.fori_loop(0, k, add, count, unroll=8)
 
 
 def take(values: Any, index: jax.Array) -> jax.Array:
@@ -51,7 +67,7 @@ def take(values: Any, index: jax.Array) -> jax.Array:
 def _nonempty(fn: str, param: str, value: Any) -> None:
     v = concrete(value)
     if v is not None and (v.ndim == 0 or v.shape[-1] == 0):
-        raise ValueError(f"{fn}: {param} must be a non-empty sequence, got {param}={value!r}")
+        raise ValueError(f"{fn}: {param} must be a non-empty sequence, got {param}={_show(value)}")
 
 
 @schedule_class

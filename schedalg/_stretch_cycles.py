@@ -48,8 +48,8 @@ class stretch_cycles(Schedule):
             raise ValueError(f"stretch_cycles: schedule must be a schedule, got {self.schedule!r}")
         if self.schedule.duration is None:
             raise ValueError(
-                f"stretch_cycles: {self.schedule.name} has no duration, so there is no cycle "
-                "length to stretch; use a schedule with a duration (or join it into one)"
+                f"stretch_cycles: schedule {self.schedule.name} has no duration, so there is "
+                "no cycle length to stretch; use a schedule with a duration (or join it into one)"
             )
 
     def __call__(self, step: ArrayLike) -> jax.Array:

@@ -10,6 +10,9 @@ from __future__ import annotations
 
 import ast
 import dataclasses
+import functools
+import inspect
+import warnings
 from typing import Any
 
 import numpy as np
@@ -156,11 +159,20 @@ class _Reader:
             if kw.arg in kwargs:  # ast accepts repeats that Python's compiler rejects
                 raise self.fail(kw.value, f"keyword argument {kw.arg!r} repeated")
             kwargs[kw.arg] = self.value(kw.value, depth + 1)
+        try:  # arity and keyword mistakes, counted as the user wrote them (no `self`)
+            _signature(REGISTRY[name]).bind(*args, **kwargs)
+        except TypeError as err:
+            raise self.fail(node, f"{name}: {err}") from None
         try:
             return REGISTRY[name](*args, **kwargs)
         except Exception as err:  # any constructor complaint is the user's input
             message = str(err) if str(err).startswith(f"{name}:") else f"{name}: {err}"
             raise self.fail(node, message) from None
+
+
+@functools.cache
+def _signature(cls: type) -> inspect.Signature:
+    return inspect.signature(cls)
 
 
 def _names() -> set[str]:
@@ -196,8 +208,12 @@ def parse(text: str) -> Schedule:
     if _bracket_depth(text) > MAX_DEPTH:
         raise ValueError(f"parse: expression nested deeper than {MAX_DEPTH}")
     try:
-        tree = ast.parse(text.strip(), mode="eval")
-    except (SyntaxError, ValueError, RecursionError, MemoryError) as err:
+        with warnings.catch_warnings():  # SyntaxWarnings are noise: a rejection says why
+            warnings.simplefilter("ignore")
+            tree = ast.parse(text.strip(), mode="eval")
+    except (RecursionError, MemoryError):  # CPython's parser gives up on deep nesting
+        raise ValueError("parse: expression nested too deeply") from None
+    except (SyntaxError, ValueError) as err:
         message = getattr(err, "msg", None) or str(err) or type(err).__name__
         col = getattr(err, "offset", None)
         where = f" at column {col}" if col else ""
@@ -210,7 +226,8 @@ def parse(text: str) -> Schedule:
     except RecursionError:
         raise ValueError("parse: expression nested too deeply") from None
     if not isinstance(result, Schedule):
-        raise ValueError(f"parse: expected a schedule expression, got {result!r}")
+        shown = repr(result) if len(repr(result)) <= 80 else repr(result)[:77] + "..."
+        raise ValueError(f"parse: expected a schedule expression, got {shown}")
     return result
 
 

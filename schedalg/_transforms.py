@@ -237,6 +237,9 @@ class custom(Schedule):
             raise ValueError(f"custom: fn must be callable, got fn={fn!r}")
         for name, value in params.items():
             require_finite("custom", name, value)
+        if duration is not None:  # stored as the field duration_: check it by its own name
+            require_finite("custom", "duration", duration)
+            require("custom", "duration", duration, lambda v: v >= 0, ">= 0")
         object.__setattr__(self, "fn", fn)
         object.__setattr__(self, "params", dict(params))
         object.__setattr__(self, "duration_", duration)

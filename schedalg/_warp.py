@@ -43,8 +43,8 @@ class warp(Schedule):
             raise ValueError(f"warp: schedule must be a schedule, got {self.schedule!r}")
         if self.schedule.duration is None:
             raise ValueError(
-                f"warp: {self.schedule.name} has no duration, so there is no clock span to "
-                "bend; warp a schedule with a duration (or stretch/join it into one)"
+                f"warp: schedule {self.schedule.name} has no duration, so there is no clock span "
+                "to bend; warp a schedule with a duration (or stretch/join it into one)"
             )
         require("warp", "power", self.power, lambda v: v > 0, "> 0")
 

@@ -74,6 +74,7 @@ def test_there_are_notebooks():
         "01_tour.ipynb",
         "02_does_order_matter.ipynb",
         "03_compare_schedules.ipynb",
+        "04_thousands_at_once.ipynb",
         "05_lr_finder_one_cycle.ipynb",
         "06_migrating.ipynb",
     ):

@@ -1,17 +1,55 @@
-"""Error naming shared by the compat constructors."""
+"""Error naming and argument checks shared by the compat constructors."""
 
 from __future__ import annotations
 
 import functools
-from collections.abc import Callable
+import inspect
+from collections.abc import Callable, Iterable, Mapping
+from typing import Any
+
+import numpy as np
+
+from schedalg._core import Schedule, _show, concrete
+
+
+def _finite(fn: str, arguments: Mapping[str, Any]) -> None:
+    """Rejects a NaN or infinite number under the caller's own parameter name (the
+    algebra would reject it too, but under its own name, after the arithmetic that
+    turns ``lr`` into ``start``). Traced and non-numeric arguments are left alone."""
+    for param, value in arguments.items():
+        if value is None or isinstance(value, (str, bool, Schedule, Mapping)) or callable(value):
+            continue
+        try:
+            v = concrete(value)
+        except (TypeError, ValueError):  # ragged lists, objects: not a number to check
+            continue
+        if v is not None and np.issubdtype(v.dtype, np.inexact) and not np.all(np.isfinite(v)):
+            raise ValueError(f"{fn}: {param} must be finite, got {param}={_show(value)}")
+
+
+def is_sequence(value: Any) -> bool:
+    """Whether ``value`` is a sequence of numbers (a list, an iterable or an array with at
+    least one axis), not a single number; works on lists of traced values."""
+    ndim = getattr(value, "ndim", None)
+    if ndim is not None:
+        return ndim >= 1
+    return isinstance(value, Iterable) and not isinstance(value, (str, bytes))
 
 
 def named(fn: Callable) -> Callable:
-    """Prefixes the errors raised while building with the constructor's name."""
+    """Prefixes the errors raised while building with the constructor's name, and
+    rejects NaN or infinite arguments by their own name before building."""
+    signature = inspect.signature(fn)
 
     @functools.wraps(fn)
     def wrapper(*args, **kwargs):
         try:
+            bound = signature.bind(*args, **kwargs)
+        except TypeError:
+            bound = None  # a wrong call: let the function itself say so
+        try:
+            if bound is not None:
+                _finite(fn.__name__, bound.arguments)
             return fn(*args, **kwargs)
         except ValueError as err:
             if str(err).startswith(f"{fn.__name__}:"):

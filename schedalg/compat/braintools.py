@@ -30,9 +30,9 @@ from typing import Any
 import numpy as np
 
 import schedalg as sa
-from schedalg._core import Schedule, floordiv, require
+from schedalg._core import Schedule, floordiv, require, sorted_last
 from schedalg._repeat import repeat
-from schedalg.compat._named import named
+from schedalg.compat._named import is_sequence, named
 from schedalg.plateau import reduce_on_plateau
 
 __all__ = [
@@ -131,6 +131,8 @@ def StepLR(
     """
     _fresh(last_epoch)
     _one_group("base_lr", base_lr)
+    require("StepLR", "step_size", step_size, lambda v: v > 0, "> 0")
+    require("StepLR", "gamma", gamma, lambda v: v >= 0, ">= 0")
     return _made(sa.step(base_lr, step_size, gamma), base_lr)
 
 
@@ -150,6 +152,9 @@ def MultiStepLR(
     """
     _fresh(last_epoch)
     _one_group("base_lr", base_lr)
+    if not is_sequence(milestones):
+        raise ValueError(f"milestones must be a sequence of steps, got {milestones=!r}")
+    require("MultiStepLR", "gamma", gamma, lambda v: v >= 0, ">= 0")
     milestones = sorted(milestones)
     schedule = sa.multistep(base_lr, milestones, gamma) if milestones else sa.constant(base_lr)
     return _made(schedule, base_lr)
@@ -166,6 +171,7 @@ def ExponentialLR(base_lr: Any = 1e-3, gamma: float = 0.95, last_epoch: int = 0)
     """
     _fresh(last_epoch)
     _one_group("base_lr", base_lr)
+    require("ExponentialLR", "gamma", gamma, lambda v: v > 0, "> 0")
     return _made(sa.exponential(base_lr, gamma), base_lr)
 
 
@@ -193,6 +199,8 @@ def ExponentialDecayLR(
     """
     _fresh(last_epoch)
     _one_group("base_lr", base_lr)
+    require("ExponentialDecayLR", "decay_steps", decay_steps, lambda v: v > 0, "> 0")
+    require("ExponentialDecayLR", "decay_rate", decay_rate, lambda v: v > 0, "> 0")
     require("ExponentialDecayLR", "transition_begin", transition_begin, lambda v: v >= 0, ">= 0")
     schedule = sa.exponential(base_lr, decay_rate, decay_steps, staircase=staircase, end=end_value)
     if transition_begin != 0:
@@ -216,6 +224,7 @@ def CosineAnnealingLR(
     """
     _fresh(last_epoch)
     _one_group("base_lr", base_lr)
+    require("CosineAnnealingLR", "T_max", T_max, lambda v: v > 0, "> 0")
     return _made(sa.cosine(base_lr, eta_min, T_max), base_lr)
 
 
@@ -232,6 +241,7 @@ def PolynomialLR(
     """
     _fresh(last_epoch)
     _one_group("base_lr", base_lr)
+    require("PolynomialLR", "total_iters", total_iters, lambda v: v > 0, "> 0")
     return _made(sa.polynomial(base_lr, 0.0, total_iters, power=power), base_lr)
 
 
@@ -251,6 +261,8 @@ def CosineAnnealingWarmRestarts(
     """
     _fresh(last_epoch)
     _one_group("base_lr", base_lr)
+    require("CosineAnnealingWarmRestarts", "T_0", T_0, lambda v: v > 0, "> 0")
+    require("CosineAnnealingWarmRestarts", "T_mult", T_mult, lambda v: v >= 1, ">= 1")
     return _made(sa.restart(sa.cosine(base_lr, eta_min, T_0), mult=T_mult), base_lr)
 
 
@@ -273,6 +285,9 @@ def PiecewiseConstantSchedule(
         (0.1, 0.01)
     """
     _fresh(last_epoch)
+    for param, value in (("boundaries", boundaries), ("values", values)):
+        if value is not None and not is_sequence(value):
+            raise ValueError(f"{param} must be a sequence, got {param}={value!r}")
     boundaries = [1000, 2000] if boundaries is None else list(boundaries)
     values = [1.0, 0.1, 0.01] if values is None else list(values)
     return _made(sa.piecewise_constant(boundaries, values), base_lr)
@@ -297,6 +312,7 @@ def WarmupScheduler(
     """
     _fresh(last_epoch)
     _one_group("base_lr", base_lr)
+    require("WarmupScheduler", "warmup_epochs", warmup_epochs, lambda v: v >= 0, ">= 0")
     schedule = sa.warmup(sa.constant(base_lr), warmup_epochs, start=warmup_start_lr)
     return _made(schedule, base_lr)
 
@@ -367,6 +383,7 @@ def WarmupCosineSchedule(
     """
     _fresh(last_epoch)
     _one_group("base_lr", base_lr)
+    require("WarmupCosineSchedule", "warmup_steps", warmup_steps, lambda v: v >= 0, ">= 0")
     decay = sa.cosine(base_lr, eta_min, max(total_steps - warmup_steps, 1))
     return _made(sa.warmup(decay, warmup_steps, start=warmup_start_lr), base_lr)
 
@@ -422,6 +439,7 @@ def CyclicLR(
     _one_group("max_lr", max_lr)
     require(fn, "step_size_up", step_size_up, lambda v: v > 0, "> 0")
     require(fn, "step_size_down", step_size_down, lambda v: v > 0, "> 0")
+    require(fn, "gamma", gamma, lambda v: v > 0, "> 0")
     modes = ("triangular", "triangular2", "exp_range")
     if mode not in modes:
         raise ValueError(f"mode must be one of {modes}, got mode={mode!r}")
@@ -475,6 +493,8 @@ def OneCycleLR(
     """
     _fresh(last_epoch)
     _one_group("max_lr", max_lr)
+    require("OneCycleLR", "div_factor", div_factor, lambda v: v > 0, "> 0")
+    require("OneCycleLR", "final_div_factor", final_div_factor, lambda v: v > 0, "> 0")
     if total_steps is not None:
         require("OneCycleLR", "total_steps", total_steps, lambda v: v > 0, "> 0")
         total = total_steps
@@ -523,6 +543,11 @@ def SequentialLR(
             f"needs one milestone fewer than schedulers, got {len(schedulers)} schedulers "
             f"and milestones={milestones!r}"
         )
+    for i, s in enumerate(schedulers):
+        if not isinstance(s, Schedule):
+            raise ValueError(f"schedulers[{i}] must be a schedule, got schedulers[{i}]={s!r}")
+    require("SequentialLR", "milestones", milestones, lambda v: v >= 0, ">= 0")
+    require("SequentialLR", "milestones", milestones, sorted_last, "sorted")
     schedule = (
         schedulers[0] if len(schedulers) == 1 else sa.join(*schedulers, boundaries=milestones)
     )
@@ -545,7 +570,7 @@ def ChainedScheduler(schedulers: Sequence[Schedule]) -> Schedule:
     """
     schedulers = list(schedulers)
     if not schedulers:
-        raise ValueError("needs at least one scheduler, got none")
+        raise ValueError("schedulers must hold at least one scheduler, got schedulers=[]")
     bases = []
     for i, s in enumerate(schedulers):
         if s not in _BASE:
@@ -593,6 +618,7 @@ def ReduceLROnPlateau(
     _one_group("base_lr", base_lr)
     _one_group("min_lr", min_lr)
     require("ReduceLROnPlateau", "base_lr", base_lr, lambda v: v > 0, "> 0")
+    require("ReduceLROnPlateau", "min_lr", min_lr, lambda v: v >= 0, ">= 0")
     return reduce_on_plateau(
         factor=factor,
         patience=patience,

@@ -32,6 +32,7 @@ import numpy as np
 import schedalg as sa
 from schedalg._core import Schedule, require
 from schedalg._warp import warp
+from schedalg.compat._named import named
 
 __all__ = [
     "SchedLin",
@@ -62,6 +63,14 @@ EXAMPLES: list[str] = [
 ]
 
 
+def _fraction(fn: str, param: str, value: Any) -> None:
+    require(fn, param, value, lambda v: (v >= 0) & (v <= 1), "in [0, 1]")
+
+
+def _epochs(fn: str, param: str, value: Any) -> None:
+    require(fn, param, value, lambda v: (v >= 1) & (v == v // 1), "an integer >= 1")
+
+
 def _lr(value: Any) -> Any:
     """fastai's default learning rate for None; lists (one per group) as arrays."""
     if value is None:
@@ -69,6 +78,7 @@ def _lr(value: Any) -> Any:
     return np.asarray(value, dtype=np.float64) if isinstance(value, (list, tuple)) else value
 
 
+@named
 def SchedLin(start: Any, end: Any, *, steps: Any = 1) -> Schedule:
     """Linear from ``start`` to ``end``: ``start + pos * (end - start)``.
 
@@ -80,6 +90,7 @@ def SchedLin(start: Any, end: Any, *, steps: Any = 1) -> Schedule:
     return sa.linear(start, end, steps)
 
 
+@named
 def SchedCos(start: Any, end: Any, *, steps: Any = 1) -> Schedule:
     """Cosine from ``start`` to ``end``: ``start + (1 + cos(pi * (1 - pos))) * (end - start) / 2``.
 
@@ -91,6 +102,7 @@ def SchedCos(start: Any, end: Any, *, steps: Any = 1) -> Schedule:
     return sa.cosine(start, end, steps)
 
 
+@named
 def SchedNo(start: Any, end: Any, *, steps: Any = 1) -> Schedule:
     """Constant ``start`` (``end`` and ``steps`` are ignored, as in fastai).
 
@@ -102,6 +114,7 @@ def SchedNo(start: Any, end: Any, *, steps: Any = 1) -> Schedule:
     return sa.constant(start)
 
 
+@named
 def SchedExp(start: Any, end: Any, *, steps: Any = 1) -> Schedule:
     """Exponential from ``start`` to ``end``: ``start * (end / start) ** pos`` (start, end > 0).
 
@@ -117,6 +130,7 @@ def SchedExp(start: Any, end: Any, *, steps: Any = 1) -> Schedule:
     return sa.exponential(start, rate, steps, end=end)
 
 
+@named
 def SchedPoly(start: Any, end: Any, power: Any, *, steps: Any = 1) -> Schedule:
     """Polynomial from ``start`` to ``end``: ``start + (end - start) * pos ** power``.
 
@@ -151,6 +165,7 @@ def _span(piece: Schedule, span: Any, index: int, count: int) -> Schedule:
     return sa.stretch(piece, span / piece.duration)
 
 
+@named
 def combine_scheds(
     pcts: Sequence[float], scheds: Sequence[Schedule], *, steps: Any = 1
 ) -> Schedule:
@@ -197,6 +212,7 @@ def combine_scheds(
     return sa.join(*pieces, boundaries=[starts[i] for i in kept[1:]])
 
 
+@named
 def combined_cos(pct: float, start: Any, middle: Any, end: Any, *, steps: Any = 1) -> Schedule:
     """Cosine from ``start`` to ``middle`` over ``pct`` of training, then to ``end``.
 
@@ -206,10 +222,13 @@ def combined_cos(pct: float, start: Any, middle: Any, end: Any, *, steps: Any = 
         >>> round(float(s(25)), 6), round(float(s(50)), 6)
         (0.5, 1.0)
     """
+    _fraction("combined_cos", "pct", pct)
+    require("combined_cos", "steps", steps, lambda v: v > 0, "> 0")
     pieces = [SchedCos(start, middle), SchedCos(middle, end)]
     return combine_scheds([pct, 1 - pct], pieces, steps=steps)
 
 
+@named
 def fit_one_cycle(
     n_epoch: int,
     lr_max: Any = None,
@@ -236,11 +255,17 @@ def fit_one_cycle(
         >>> round(float(s(0)), 6), round(float(s(100)), 6)
         (0.04, 1.0)
     """
+    _epochs("fit_one_cycle", "n_epoch", n_epoch)
+    _fraction("fit_one_cycle", "pct_start", pct_start)
+    require("fit_one_cycle", "div", div, lambda v: v > 0, "> 0")
+    require("fit_one_cycle", "div_final", div_final, lambda v: v > 0, "> 0")
     lr_max = _lr(lr_max)
     steps = n_epoch if steps is None else steps
+    require("fit_one_cycle", "steps", steps, lambda v: v > 0, "> 0")
     return combined_cos(pct_start, lr_max / div, lr_max, lr_max / div_final, steps=steps)
 
 
+@named
 def fit_flat_cos(
     n_epoch: int,
     lr: Any = None,
@@ -258,11 +283,16 @@ def fit_flat_cos(
         >>> round(float(s(200)), 6), round(float(s(350)), 6)
         (1.0, 0.500005)
     """
+    _epochs("fit_flat_cos", "n_epoch", n_epoch)
+    _fraction("fit_flat_cos", "pct_start", pct_start)
+    require("fit_flat_cos", "div_final", div_final, lambda v: v > 0, "> 0")
     lr = _lr(lr)
     steps = n_epoch if steps is None else steps
+    require("fit_flat_cos", "steps", steps, lambda v: v > 0, "> 0")
     return combined_cos(pct_start, lr, lr, lr / div_final, steps=steps)
 
 
+@named
 def fit_sgdr(
     n_cycles: int,
     cycle_len: int,
@@ -289,7 +319,9 @@ def fit_sgdr(
         (0.5, 1.0, 0.5)
     """
     require("fit_sgdr", "cycle_mult", cycle_mult, lambda v: v > 1, "> 1")
-    require("fit_sgdr", "n_cycles", n_cycles, lambda v: v >= 1, ">= 1")
+    _epochs("fit_sgdr", "n_cycles", n_cycles)
+    _epochs("fit_sgdr", "cycle_len", cycle_len)
+    require("fit_sgdr", "steps", steps, lambda v: v > 0, "> 0")
     lr_max = _lr(lr_max)
     n_epoch = cycle_len * (cycle_mult**n_cycles - 1) // (cycle_mult - 1)
     steps = n_epoch if steps is None else steps

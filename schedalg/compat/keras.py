@@ -30,10 +30,11 @@ import numpy as np
 from jax.typing import ArrayLike
 
 from schedalg._combinators import restart, warmup
-from schedalg._core import Schedule, concrete
+from schedalg._core import Schedule, concrete, require, sorted_last
 from schedalg._primitives import cosine, exponential, inverse_time, polynomial
 from schedalg._steps import piecewise_constant
 from schedalg._stretch_cycles import stretch_cycles
+from schedalg.compat._named import is_sequence, named
 from schedalg.compat.optax import _vec, _xp
 
 __all__ = [
@@ -63,6 +64,7 @@ def _is_zero(x: Any) -> bool:
     return v is not None and not np.any(v)
 
 
+@named
 def ExponentialDecay(
     initial_learning_rate: ArrayLike,
     decay_steps: ArrayLike,
@@ -86,9 +88,12 @@ def ExponentialDecay(
         >>> round(float(ExponentialDecay(1.0, 10, 0.5)(20)), 6)
         0.25
     """
+    require("ExponentialDecay", "decay_steps", decay_steps, lambda v: v > 0, "> 0")
+    require("ExponentialDecay", "decay_rate", decay_rate, lambda v: v > 0, "> 0")
     return exponential(initial_learning_rate, decay_rate, decay_steps, staircase=staircase)
 
 
+@named
 def PiecewiseConstantDecay(
     boundaries: Sequence[ArrayLike], values: Sequence[ArrayLike], name: str = "PiecewiseConstant"
 ) -> Schedule:
@@ -107,6 +112,9 @@ def PiecewiseConstantDecay(
         >>> float(s(10)), float(s(11)), float(s(21))
         (1.0, 0.5, 0.10000000149011612)
     """
+    for param, value in (("boundaries", boundaries), ("values", values)):
+        if not is_sequence(value):
+            raise ValueError(f"{param} must be a sequence, got {param}={value!r}")
     if len(boundaries) != len(values) - 1:
         raise ValueError(
             "The length of boundaries should be 1 less than the length of values. Received: "
@@ -114,12 +122,14 @@ def PiecewiseConstantDecay(
             f"length {len(values)}."
         )
     b = _vec(list(boundaries))
+    require("PiecewiseConstantDecay", "boundaries", b, sorted_last, "sorted")
     xp = _xp(b)
     if not np.issubdtype(b.dtype, np.integer):
         b = xp.floor(b)
     return piecewise_constant(b + 1, _vec(list(values)))
 
 
+@named
 def PolynomialDecay(
     initial_learning_rate: ArrayLike,
     decay_steps: ArrayLike,
@@ -146,10 +156,12 @@ def PolynomialDecay(
         >>> round(float(s(5)), 6), round(float(s(10)), 6), round(float(s(15)), 6)
         (0.5, 0.0, 0.25)
     """
+    require("PolynomialDecay", "decay_steps", decay_steps, lambda v: v > 0, "> 0")
     decay = polynomial(initial_learning_rate, end_learning_rate, decay_steps, power=power)
     return stretch_cycles(decay) if cycle else decay
 
 
+@named
 def InverseTimeDecay(
     initial_learning_rate: ArrayLike,
     decay_steps: ArrayLike,
@@ -173,9 +185,12 @@ def InverseTimeDecay(
         >>> round(float(InverseTimeDecay(1.0, 10, 1.0)(10)), 6)
         0.5
     """
+    require("InverseTimeDecay", "decay_steps", decay_steps, lambda v: v > 0, "> 0")
+    require("InverseTimeDecay", "decay_rate", decay_rate, lambda v: v >= 0, ">= 0")
     return inverse_time(initial_learning_rate, decay_rate, decay_steps, staircase=staircase)
 
 
+@named
 def CosineDecay(
     initial_learning_rate: ArrayLike,
     decay_steps: ArrayLike,
@@ -204,12 +219,15 @@ def CosineDecay(
         >>> round(float(s(5)), 6), round(float(s(60)), 6)
         (0.5, 0.5)
     """
+    require("CosineDecay", "decay_steps", decay_steps, lambda v: v > 0, "> 0")
+    require("CosineDecay", "warmup_steps", warmup_steps, lambda v: v >= 0, ">= 0")
     if warmup_target is None:
         return cosine(initial_learning_rate, alpha * initial_learning_rate, decay_steps)
     decay = cosine(warmup_target, alpha * warmup_target, decay_steps)
     return warmup(decay, warmup_steps, start=initial_learning_rate)
 
 
+@named
 def CosineDecayRestarts(
     initial_learning_rate: ArrayLike,
     first_decay_steps: ArrayLike,
@@ -237,6 +255,10 @@ def CosineDecayRestarts(
         >>> round(float(s(5)), 6), round(float(s(10)), 6), round(float(s(20)), 6)
         (0.5, 0.5, 0.25)
     """
+    fn = "CosineDecayRestarts"
+    require(fn, "first_decay_steps", first_decay_steps, lambda v: v > 0, "> 0")
+    require(fn, "t_mul", t_mul, lambda v: v >= 1, ">= 1 (shrinking cycles are not supported)")
+    require(fn, "m_mul", m_mul, lambda v: v >= 0, ">= 0")
     cycles = restart(
         cosine((1 - alpha) * initial_learning_rate, 0.0, first_decay_steps),
         mult=t_mul,

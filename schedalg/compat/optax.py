@@ -36,10 +36,11 @@ import numpy as np
 from jax.typing import ArrayLike
 
 from schedalg._combinators import join, warmup
-from schedalg._core import Schedule, concrete
+from schedalg._core import Schedule, concrete, require
 from schedalg._primitives import constant, cosine, exponential, linear, polynomial
 from schedalg._steps import piecewise_constant, piecewise_linear
 from schedalg._transforms import custom, shift
+from schedalg.compat._named import named
 
 __all__ = [
     "constant_schedule",
@@ -139,13 +140,25 @@ def _begin(schedule: Schedule, transition_begin: Any) -> Schedule:
 
 def _require_scales(fn: str, scales: Iterable[Any]) -> None:
     if not all(bool(np.all(s >= 0.0)) for s in scales if _known(s)):
-        raise ValueError(f"`{fn}` expects non-negative scale factors")
+        raise ValueError(
+            f"`{fn}` expects non-negative scale factors, got "
+            f"boundaries_and_scales with scales {list(scales)!r}"
+        )
+
+
+def _require_mapping(boundaries_and_scales: Any) -> None:
+    if boundaries_and_scales is not None and not isinstance(boundaries_and_scales, Mapping):
+        raise ValueError(
+            "boundaries_and_scales must be a mapping {step: scale}, got "
+            f"boundaries_and_scales={boundaries_and_scales!r}"
+        )
 
 
 # ----------------------------------------------------------------------------
 # The schedules
 
 
+@named
 def constant_schedule(value: ArrayLike) -> Schedule:
     """optax's ``constant_schedule``: ``value`` at every step; ``constant(value)``.
 
@@ -159,6 +172,7 @@ def constant_schedule(value: ArrayLike) -> Schedule:
     return constant(value)
 
 
+@named
 def polynomial_schedule(
     init_value: ArrayLike,
     end_value: ArrayLike,
@@ -191,6 +205,7 @@ def polynomial_schedule(
     return _begin(polynomial(init_value, end, steps, power=power), transition_begin)
 
 
+@named
 def linear_schedule(
     init_value: ArrayLike,
     end_value: ArrayLike,
@@ -220,6 +235,7 @@ def linear_schedule(
     return _begin(linear(init_value, end, steps), transition_begin)
 
 
+@named
 def piecewise_constant_schedule(
     init_value: ArrayLike, boundaries_and_scales: Mapping[int, ArrayLike] | None = None
 ) -> Schedule:
@@ -237,6 +253,7 @@ def piecewise_constant_schedule(
         >>> round(float(s(99)), 6), round(float(s(100)), 6), round(float(s(250)), 6)
         (1.0, 0.1, 0.001)
     """
+    _require_mapping(boundaries_and_scales)
     if not boundaries_and_scales:
         return constant(init_value)
     bounds, scales = zip(*sorted(boundaries_and_scales.items()))
@@ -267,6 +284,7 @@ def _interpolate(kind: str, init_value: Any, bounds: Sequence[Any], scales: Sequ
     return join(*pieces, constant(values[..., -1]), boundaries=knots[..., 1:])
 
 
+@named
 def piecewise_interpolate_schedule(
     interpolate_type: str,
     init_value: ArrayLike,
@@ -290,11 +308,19 @@ def piecewise_interpolate_schedule(
         (0.55, 0.0505)
     """
     if interpolate_type not in ("linear", "cosine"):
-        raise ValueError("`interpolate_type` must be either 'cosine' or 'linear'")
+        raise ValueError(
+            f"`interpolate_type` must be either 'cosine' or 'linear', got {interpolate_type=!r}"
+        )
+    _require_mapping(boundaries_and_scales)
     if not boundaries_and_scales:
         return constant(init_value)
     bounds, scales = zip(*sorted(boundaries_and_scales.items()))
     _require_scales("piecewise_interpolate_schedule", scales)
+    if _known(*bounds) and min(np.min(b) for b in bounds) < 0:  # knots start at step 0
+        raise ValueError(
+            "boundaries_and_scales must have steps >= 0 as keys, got "
+            f"boundaries_and_scales={boundaries_and_scales!r}"
+        )
     return _interpolate(interpolate_type, init_value, bounds, scales)
 
 
@@ -318,6 +344,13 @@ def _dict_knots(keys: Sequence[Any], scales: Sequence[Any]) -> tuple[list, list]
     return [k[..., i] for i in range(n)], eff
 
 
+def _onecycle_checks(fn: str, pct_start: Any, div_factor: Any, final_div_factor: Any) -> None:
+    require(fn, "pct_start", pct_start, lambda v: v >= 0, ">= 0")
+    require(fn, "div_factor", div_factor, lambda v: v > 0, "> 0")
+    require(fn, "final_div_factor", final_div_factor, lambda v: v > 0, "> 0")
+
+
+@named
 def linear_onecycle_schedule(
     transition_steps: ArrayLike,
     peak_value: ArrayLike,
@@ -349,6 +382,8 @@ def linear_onecycle_schedule(
         raise ValueError(
             "A linear onecycle schedule was set with a non-positive `transition_steps`"
         )
+    _onecycle_checks("linear_onecycle_schedule", pct_start, div_factor, final_div_factor)
+    require("linear_onecycle_schedule", "pct_final", pct_final, lambda v: v >= 0, ">= 0")
     keys = [_trunc(pct_start * transition_steps), _trunc(pct_final * transition_steps)]
     keys.append(transition_steps)
     scales = [div_factor, 1.0 / div_factor, 1.0 / final_div_factor]
@@ -356,6 +391,7 @@ def linear_onecycle_schedule(
     return _interpolate("linear", peak_value / div_factor, bounds, scales)
 
 
+@named
 def cosine_onecycle_schedule(
     transition_steps: ArrayLike,
     peak_value: ArrayLike,
@@ -384,12 +420,14 @@ def cosine_onecycle_schedule(
         raise ValueError(
             "A linear onecycle schedule was set with a non-positive `transition_steps`"
         )
+    _onecycle_checks("cosine_onecycle_schedule", pct_start, div_factor, final_div_factor)
     keys = [_trunc(pct_start * transition_steps), _trunc(transition_steps)]
     scales = [div_factor, 1.0 / (div_factor * final_div_factor)]
     bounds, scales = _dict_knots(keys, scales)
     return _interpolate("cosine", peak_value / div_factor, bounds, scales)
 
 
+@named
 def exponential_decay(
     init_value: ArrayLike,
     transition_steps: ArrayLike,
@@ -418,6 +456,7 @@ def exponential_decay(
         >>> round(float(s(10)), 6), round(float(s(100)), 6)
         (0.5, 0.2)
     """
+    require("exponential_decay", "decay_rate", decay_rate, lambda v: v >= 0, ">= 0")
     off = (transition_steps <= 0) | (decay_rate == 0)
     if _all(off):
         return constant(init_value)
@@ -428,6 +467,7 @@ def exponential_decay(
     return _begin(decay, transition_begin)
 
 
+@named
 def cosine_decay_schedule(
     init_value: ArrayLike,
     decay_steps: ArrayLike,
@@ -449,9 +489,11 @@ def cosine_decay_schedule(
         >>> round(float(cosine_decay_schedule(1.0, 100, alpha=0.1)(50)), 6)
         0.55
     """
+    require("cosine_decay_schedule", "decay_steps", decay_steps, lambda v: v > 0, "> 0")
     return cosine(init_value, alpha * init_value, decay_steps, exponent=exponent)
 
 
+@named
 def warmup_constant_schedule(
     init_value: ArrayLike, peak_value: ArrayLike, warmup_steps: ArrayLike
 ) -> Schedule:
@@ -472,6 +514,7 @@ def warmup_constant_schedule(
     return linear_schedule(init_value, peak_value, warmup_steps)
 
 
+@named
 def warmup_cosine_decay_schedule(
     init_value: ArrayLike,
     peak_value: ArrayLike,
@@ -499,11 +542,17 @@ def warmup_cosine_decay_schedule(
         >>> round(float(s(5)), 6), round(float(s(10)), 6), round(float(s(110)), 6)
         (0.5, 1.0, 0.0)
     """
+    fn = "warmup_cosine_decay_schedule"
+    require(fn, "warmup_steps", warmup_steps, lambda v: v >= 0, ">= 0")
+    w = concrete(warmup_steps)  # a traced warmup cannot be compared now
+    if w is not None:
+        require(fn, "decay_steps", decay_steps, lambda v: v > w, f"> warmup_steps={warmup_steps!r}")
     end = _where(peak_value == 0.0, 0.0, end_value)
     decay = cosine(peak_value, end, decay_steps - warmup_steps, exponent=exponent)
     return warmup(decay, warmup_steps, start=init_value)
 
 
+@named
 def warmup_exponential_decay_schedule(
     init_value: ArrayLike,
     peak_value: ArrayLike,
@@ -536,6 +585,9 @@ def warmup_exponential_decay_schedule(
         >>> round(float(s(5)), 6), round(float(s(20)), 6)
         (0.5, 0.5)
     """
+    fn = "warmup_exponential_decay_schedule"
+    require(fn, "warmup_steps", warmup_steps, lambda v: v >= 0, ">= 0")
+    require(fn, "decay_rate", decay_rate, lambda v: v >= 0, ">= 0")
     decay = exponential_decay(
         peak_value, transition_steps, decay_rate, transition_begin, staircase, end_value
     )
@@ -545,6 +597,7 @@ def warmup_exponential_decay_schedule(
     return join(ramp, decay, boundaries=_vec([warmup_steps]))
 
 
+@named
 def sgdr_schedule(cosine_kwargs: Iterable[Mapping[str, ArrayLike]]) -> Schedule:
     """optax's ``sgdr_schedule``: ``join`` of :func:`warmup_cosine_decay_schedule` pieces.
 
@@ -560,10 +613,18 @@ def sgdr_schedule(cosine_kwargs: Iterable[Mapping[str, ArrayLike]]) -> Schedule:
         >>> round(float(s(55)), 6), s.duration
         (0.5, 100)
     """
-    pieces = [warmup_cosine_decay_schedule(**kwargs) for kwargs in cosine_kwargs]
+    pieces = []
+    for i, kwargs in enumerate(cosine_kwargs):
+        try:
+            pieces.append(warmup_cosine_decay_schedule(**kwargs))
+        except ValueError as err:  # say which cycle
+            raise ValueError(f"cosine_kwargs[{i}]: {err}") from None
+    if not pieces:
+        raise ValueError("cosine_kwargs must hold at least one cycle, got none")
     return join(*pieces)
 
 
+@named
 def join_schedules(
     schedules: Sequence[Schedule | Callable[[Any], Any]], boundaries: Sequence[ArrayLike]
 ) -> Schedule:
@@ -582,5 +643,11 @@ def join_schedules(
         >>> round(float(s(4)), 6), round(float(s(10)), 6)
         (1.0, 0.5)
     """
+    schedules = list(schedules)
+    if not schedules:
+        raise ValueError("schedules must hold at least one schedule, got schedules=[]")
+    for i, s in enumerate(schedules):
+        if not callable(s):
+            raise ValueError(f"schedules[{i}] must be a schedule or a function, got {s!r}")
     pieces = [s if isinstance(s, Schedule) else custom(s) for s in schedules]
     return join(*pieces, boundaries=_vec(list(boundaries)))

@@ -30,9 +30,10 @@ import numpy as np
 from jax.typing import ArrayLike
 
 import schedalg as sa
-from schedalg._core import Schedule, concrete, fl, require
+from schedalg._core import Schedule, concrete, fl, require, sorted_last
 from schedalg._tanh import tanh
 from schedalg._warp import warp
+from schedalg.compat._named import is_sequence, named
 from schedalg.plateau import PlateauState, reduce_on_plateau
 
 __all__ = [
@@ -76,8 +77,11 @@ def _no_noise(name: str, noise_range_t: Any) -> None:
         )
 
 
-def _check_cycles(name: str, t_initial: Any, lr_min: Any, cycle_mul: Any, limit: Any) -> None:
+def _check_cycles(
+    name: str, t_initial: Any, lr_min: Any, cycle_mul: Any, decay: Any, limit: Any
+) -> None:
     require(name, "t_initial", t_initial, lambda v: v > 0, "> 0")
+    require(name, "cycle_decay", decay, lambda v: v >= 0, ">= 0")
     require(name, "lr_min", lr_min, lambda v: v >= 0, ">= 0")
     require(
         name, "cycle_mul", cycle_mul, lambda v: v >= 1, ">= 1 (shrinking cycles are not supported)"
@@ -125,6 +129,7 @@ def _warmup(
     return sa.join(ramp, main if prefix else sa.shift(main, -warmup_t))
 
 
+@named
 def CosineLRScheduler(
     lr: Any,
     t_initial: Any,
@@ -165,7 +170,7 @@ def CosineLRScheduler(
     """
     name = "CosineLRScheduler"
     _no_noise(name, noise_range_t)
-    _check_cycles(name, t_initial, lr_min, cycle_mul, cycle_limit)
+    _check_cycles(name, t_initial, lr_min, cycle_mul, cycle_decay, cycle_limit)
     require(name, "k_decay", k_decay, lambda v: v > 0, "> 0")
 
     def shape(start: Any, end: Any) -> Schedule:
@@ -176,6 +181,7 @@ def CosineLRScheduler(
     return _warmup(name, main, lr, warmup_t, warmup_lr_init, warmup_prefix, to_start=True)
 
 
+@named
 def TanhLRScheduler(
     lr: Any,
     t_initial: Any,
@@ -211,7 +217,10 @@ def TanhLRScheduler(
     """
     name = "TanhLRScheduler"
     _no_noise(name, noise_range_t)
-    _check_cycles(name, t_initial, lr_min, cycle_mul, cycle_limit)
+    _check_cycles(name, t_initial, lr_min, cycle_mul, cycle_decay, cycle_limit)
+    upper = concrete(ub)  # a traced bound cannot be compared now
+    if upper is not None:
+        require(name, "lb", lb, lambda v: v < upper, f"< ub={ub!r}")
 
     def shape(start: Any, end: Any) -> Schedule:
         return tanh(start, end, t_initial, lower=lb, upper=ub)
@@ -226,6 +235,7 @@ def TanhLRScheduler(
     return sa.warmup(sa.shift(main, -warmup_t), warmup_t, start=warmup_lr_init)
 
 
+@named
 def StepLRScheduler(
     lr: Any,
     decay_t: Any,
@@ -250,10 +260,13 @@ def StepLRScheduler(
     """
     name = "StepLRScheduler"
     _no_noise(name, noise_range_t)
+    require(name, "decay_t", decay_t, lambda v: v > 0, "> 0")
+    require(name, "decay_rate", decay_rate, lambda v: v >= 0, ">= 0")
     main = sa.step(lr, decay_t, decay_rate)
     return _warmup(name, main, lr, warmup_t, warmup_lr_init, warmup_prefix, to_start=True)
 
 
+@named
 def MultiStepLRScheduler(
     lr: Any,
     decay_t: Sequence[int] | Any,
@@ -282,6 +295,11 @@ def MultiStepLRScheduler(
     """
     name = "MultiStepLRScheduler"
     _no_noise(name, noise_range_t)
+    if not is_sequence(decay_t):
+        raise ValueError(f"{name}: decay_t must be a sequence of steps, got {decay_t=!r}")
+    require(name, "decay_t", decay_t, lambda v: v >= 0, ">= 0")
+    require(name, "decay_t", decay_t, sorted_last, "sorted")
+    require(name, "decay_rate", decay_rate, lambda v: v >= 0, ">= 0")
     milestones = concrete(decay_t)
     if milestones is not None and milestones.size == 0:
         main = sa.constant(lr)
@@ -292,6 +310,7 @@ def MultiStepLRScheduler(
     return _warmup(name, main, lr, warmup_t, warmup_lr_init, warmup_prefix, to_start=to_start)
 
 
+@named
 def PolyLRScheduler(
     lr: Any,
     t_initial: Any,
@@ -324,7 +343,7 @@ def PolyLRScheduler(
     """
     name = "PolyLRScheduler"
     _no_noise(name, noise_range_t)
-    _check_cycles(name, t_initial, lr_min, cycle_mul, cycle_limit)
+    _check_cycles(name, t_initial, lr_min, cycle_mul, cycle_decay, cycle_limit)
     require(name, "k_decay", k_decay, lambda v: v > 0, "> 0")
 
     def shape(start: Any, end: Any) -> Schedule:
@@ -374,6 +393,7 @@ def _ratio(a: Any, b: Any) -> Any:
     return float(r) if r.ndim == 0 else r
 
 
+@named
 def PlateauLRScheduler(
     lr: Any,
     decay_rate: Any = 0.1,
@@ -414,6 +434,10 @@ def PlateauLRScheduler(
     _no_noise(name, noise_range_t)
     require(name, "lr", lr, lambda v: v > 0, "> 0")
     require(name, "warmup_t", warmup_t, lambda v: v >= 0, ">= 0")
+    require(name, "decay_rate", decay_rate, lambda v: (v >= 0) & (v < 1), "in [0, 1)")
+    for param, value in (("patience_t", patience_t), ("cooldown_t", cooldown_t)):
+        require(name, param, value, lambda v: (v >= 0) & (v == v // 1), "an integer >= 0")
+    require(name, "lr_min", lr_min, lambda v: v >= 0, ">= 0")
     plateau = reduce_on_plateau(
         factor=decay_rate,
         patience=patience_t,

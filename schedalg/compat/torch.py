@@ -33,8 +33,8 @@ import jax.numpy as jnp
 import numpy as np
 
 import schedalg as sa
-from schedalg._core import Schedule, concrete, float_dtype, floordiv, require
-from schedalg.compat._named import named
+from schedalg._core import Schedule, concrete, float_dtype, floordiv, require, sorted_last
+from schedalg.compat._named import is_sequence, named
 from schedalg.plateau import reduce_on_plateau
 
 __all__ = [
@@ -262,6 +262,8 @@ def StepLR(step_size: int, gamma: float = 0.1, last_epoch: int = -1, *, lr: Any)
         0.25
     """
     _fresh(last_epoch)
+    require("StepLR", "step_size", step_size, lambda v: v > 0, "> 0")
+    require("StepLR", "gamma", gamma, lambda v: v >= 0, ">= 0")
     return _made(sa.step(lr, step_size, gamma), "StepLR", lr, chainable=True)
 
 
@@ -279,6 +281,9 @@ def MultiStepLR(
         0.1
     """
     _fresh(last_epoch)
+    if not is_sequence(milestones):
+        raise _fail("milestones", "a sequence of steps", milestones)
+    require("MultiStepLR", "gamma", gamma, lambda v: v >= 0, ">= 0")
     milestones = sorted(milestones)
     schedule = sa.multistep(lr, milestones, gamma) if milestones else sa.constant(lr)
     return _made(schedule, "MultiStepLR", lr, chainable=True)
@@ -364,6 +369,7 @@ def ExponentialLR(gamma: float, last_epoch: int = -1, *, lr: Any) -> Schedule:
         0.125
     """
     _fresh(last_epoch)
+    require("ExponentialLR", "gamma", gamma, lambda v: v > 0, "> 0")
     return _made(sa.exponential(lr, gamma), "ExponentialLR", lr, chainable=True)
 
 
@@ -406,6 +412,7 @@ def CosineAnnealingLR(
         (0.5, 0.0, 0.5)
     """
     _fresh(last_epoch)
+    require("CosineAnnealingLR", "T_max", T_max, lambda v: v > 0, "> 0")
     down = sa.cosine(lr, eta_min, T_max)
     up = sa.cosine(eta_min, lr, T_max)
     # With eta_min = 0 torch's step multiplies the lr, so the scheduler chains.
@@ -440,8 +447,10 @@ def CosineAnnealingWarmRestarts(
 # Cycles: the learning rate and the momentum that torch cycles with it.
 
 
-def _cycle(low, high, up, down, mode, gamma, scale_fn, scale_mode) -> Schedule:
+def _cycle(name, low, high, up, down, mode, gamma, scale_fn, scale_mode) -> Schedule:
     """``low -> high -> low`` cycles with torch's amplitude rules."""
+    require(name, "step_size_up", up, lambda v: v > 0, "> 0")
+    require(name, "step_size_down", down, lambda v: v > 0, "> 0")
     if scale_fn is None:
         return sa.cyclic(low, high, up, down, mode=mode, gamma=gamma)
     if scale_mode not in ("cycle", "iterations"):
@@ -494,7 +503,7 @@ def CyclicLR(
     """
     _fresh(last_epoch)
     schedule = _cycle(
-        base_lr, max_lr, step_size_up, step_size_down, mode, gamma, scale_fn, scale_mode
+        "CyclicLR", base_lr, max_lr, step_size_up, step_size_down, mode, gamma, scale_fn, scale_mode
     )
     return _made(schedule, "CyclicLR", base_lr, chainable=False)
 
@@ -532,7 +541,15 @@ def CyclicMomentum(
     if not cycle_momentum:
         raise _fail("cycle_momentum", "True (otherwise torch leaves momentum alone)", False)
     return _cycle(
-        max_momentum, base_momentum, step_size_up, step_size_down, mode, gamma, scale_fn, scale_mode
+        "CyclicMomentum",
+        max_momentum,
+        base_momentum,
+        step_size_up,
+        step_size_down,
+        mode,
+        gamma,
+        scale_fn,
+        scale_mode,
     )
 
 
@@ -616,6 +633,8 @@ def OneCycleLR(
         (0.1, 1.0, 1e-05)
     """
     _fresh(last_epoch)
+    require("OneCycleLR", "div_factor", div_factor, lambda v: v > 0, "> 0")
+    require("OneCycleLR", "final_div_factor", final_div_factor, lambda v: v > 0, "> 0")
     initial = max_lr / div_factor
     schedule = _one_cycle(
         initial,
@@ -716,7 +735,12 @@ def SequentialLR(
     _fresh(last_epoch)
     pieces, milestones = list(schedulers), list(milestones)
     if not pieces:
-        raise ValueError("needs at least one scheduler, got none")
+        raise ValueError("schedulers must hold at least one scheduler, got schedulers=[]")
+    for i, piece in enumerate(pieces):
+        if not isinstance(piece, Schedule):
+            raise _fail(f"schedulers[{i}]", "a schedule", piece)
+    require("SequentialLR", "milestones", milestones, lambda v: v >= 0, ">= 0")
+    require("SequentialLR", "milestones", milestones, sorted_last, "sorted")
     if len(milestones) != len(pieces) - 1:
         raise ValueError(
             f"needs one milestone fewer than schedulers, got {len(pieces)} schedulers "
@@ -763,7 +787,7 @@ def ChainedScheduler(schedulers: Sequence[Schedule], *, lr: Any = None) -> Sched
     """
     schedulers = list(schedulers)
     if not schedulers:
-        raise ValueError("needs at least one scheduler, got none")
+        raise ValueError("schedulers must hold at least one scheduler, got schedulers=[]")
     made = []
     for i, s in enumerate(schedulers):
         where = f"scheduler {i + 1} of {len(schedulers)}"
@@ -821,6 +845,8 @@ def ReduceLROnPlateau(
     if isinstance(min_lr, (list, tuple)):
         raise _fail("min_lr", "a number (one parameter group)", min_lr)
     require("ReduceLROnPlateau", "lr", lr, lambda v: v > 0, "> 0")
+    require("ReduceLROnPlateau", "min_lr", min_lr, lambda v: v >= 0, ">= 0")
+    require("ReduceLROnPlateau", "eps", eps, lambda v: v >= 0, ">= 0")
     return reduce_on_plateau(
         factor=factor,
         patience=patience,

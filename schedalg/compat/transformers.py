@@ -26,10 +26,11 @@ from typing import Any
 from jax.typing import ArrayLike
 
 from schedalg._combinators import join, restart, warmup
-from schedalg._core import Schedule
+from schedalg._core import Schedule, require
 from schedalg._cycles import wsd
 from schedalg._primitives import constant, cosine, inverse_sqrt, linear, polynomial
 from schedalg._transforms import clip, shift
+from schedalg.compat._named import named
 from schedalg.compat.optax import _all, _known, _max, _vec, _where, _xp
 
 __all__ = [
@@ -66,6 +67,10 @@ EXAMPLES: list[str] = [
 _SHAPES = ("linear", "cosine", "1-sqrt")
 
 
+def _warmup_steps(fn: str, num_warmup_steps: Any) -> None:
+    require(fn, "num_warmup_steps", num_warmup_steps, lambda v: v >= 0, ">= 0")
+
+
 def _then(lr: Any, num_warmup_steps: Any, after: Schedule, aims_at_lr: Any) -> Schedule:
     """A linear warmup from 0 to ``lr``, then ``after`` on its own clock.
 
@@ -88,6 +93,7 @@ def _wave(top: Any, bottom: Any, steps: Any, num_cycles: Any) -> Schedule:
     return restart(join(cosine(top, bottom, half), cosine(bottom, top, half)))
 
 
+@named
 def get_constant_schedule(lr: ArrayLike, last_epoch: int = -1) -> Schedule:
     """Hugging Face ``get_constant_schedule``: ``constant(lr)``.
 
@@ -102,6 +108,7 @@ def get_constant_schedule(lr: ArrayLike, last_epoch: int = -1) -> Schedule:
     return constant(lr)
 
 
+@named
 def get_constant_schedule_with_warmup(
     lr: ArrayLike, num_warmup_steps: ArrayLike, last_epoch: int = -1
 ) -> Schedule:
@@ -118,9 +125,11 @@ def get_constant_schedule_with_warmup(
         >>> round(float(get_constant_schedule_with_warmup(1.0, 10)(5)), 6)
         0.5
     """
+    _warmup_steps("get_constant_schedule_with_warmup", num_warmup_steps)
     return warmup(constant(lr), num_warmup_steps)
 
 
+@named
 def get_linear_schedule_with_warmup(
     lr: ArrayLike, num_warmup_steps: ArrayLike, num_training_steps: ArrayLike, last_epoch: int = -1
 ) -> Schedule:
@@ -139,12 +148,14 @@ def get_linear_schedule_with_warmup(
         >>> round(float(s(5)), 6), round(float(s(60)), 6), round(float(s(200)), 6)
         (0.5, 0.5, 0.0)
     """
+    _warmup_steps("get_linear_schedule_with_warmup", num_warmup_steps)
     decays = num_training_steps > num_warmup_steps
     start = _where(decays, lr, 0.0)
     after = linear(start, 0.0, _max(num_training_steps - num_warmup_steps, 1))
     return _then(lr, num_warmup_steps, after, decays)
 
 
+@named
 def get_cosine_schedule_with_warmup(
     lr: ArrayLike,
     num_warmup_steps: ArrayLike,
@@ -170,10 +181,12 @@ def get_cosine_schedule_with_warmup(
         >>> round(float(s(60)), 6), round(float(s(110)), 6), round(float(s(160)), 6)
         (0.5, 0.0, 0.5)
     """
+    _warmup_steps("get_cosine_schedule_with_warmup", num_warmup_steps)
     span = _max(num_training_steps - num_warmup_steps, 1)
     return warmup(_wave(lr, 0.0, span, num_cycles), num_warmup_steps)
 
 
+@named
 def get_cosine_with_hard_restarts_schedule_with_warmup(
     lr: ArrayLike,
     num_warmup_steps: ArrayLike,
@@ -200,6 +213,9 @@ def get_cosine_with_hard_restarts_schedule_with_warmup(
         >>> round(float(s(25)), 6), round(float(s(50)), 6), round(float(s(100)), 6)
         (0.5, 1.0, 0.0)
     """
+    fn = "get_cosine_with_hard_restarts_schedule_with_warmup"
+    _warmup_steps(fn, num_warmup_steps)
+    require(fn, "num_cycles", num_cycles, lambda v: v >= 0, ">= 0")
     span = _max(num_training_steps - num_warmup_steps, 1)
     if _all(num_cycles == 1):
         return warmup(cosine(lr, 0.0, span), num_warmup_steps)
@@ -211,6 +227,7 @@ def get_cosine_with_hard_restarts_schedule_with_warmup(
     return warmup(after, num_warmup_steps)
 
 
+@named
 def get_polynomial_decay_schedule_with_warmup(
     lr: ArrayLike,
     num_warmup_steps: ArrayLike,
@@ -239,6 +256,7 @@ def get_polynomial_decay_schedule_with_warmup(
         >>> round(float(s(60)), 6), round(float(s(200)), 6)
         (0.25, 0.0)
     """
+    _warmup_steps("get_polynomial_decay_schedule_with_warmup", num_warmup_steps)
     if _known(lr, lr_end) and not _all(lr > lr_end):
         raise ValueError(f"lr_end ({lr_end}) must be smaller than initial lr ({lr})")
     if _known(num_training_steps, num_warmup_steps) and not _all(
@@ -255,6 +273,7 @@ def get_polynomial_decay_schedule_with_warmup(
     return _then(lr, num_warmup_steps, polynomial(start, lr_end, span, power=power), decays)
 
 
+@named
 def get_inverse_sqrt_schedule(
     lr: ArrayLike,
     num_warmup_steps: ArrayLike,
@@ -278,11 +297,13 @@ def get_inverse_sqrt_schedule(
         >>> round(float(s(5)), 6), round(float(s(10)), 6), round(float(s(40)), 6)
         (0.5, 1.0, 0.5)
     """
+    _warmup_steps("get_inverse_sqrt_schedule", num_warmup_steps)
     if timescale is None:
         timescale = _where(num_warmup_steps == 0, 10_000, num_warmup_steps)
     return warmup(shift(inverse_sqrt(lr, timescale), -timescale), num_warmup_steps)
 
 
+@named
 def get_cosine_with_min_lr_schedule_with_warmup(
     lr: ArrayLike,
     num_warmup_steps: ArrayLike,
@@ -313,6 +334,7 @@ def get_cosine_with_min_lr_schedule_with_warmup(
         >>> round(float(s(60)), 6), round(float(s(110)), 6)
         (0.6, 0.2)
     """
+    _warmup_steps("get_cosine_with_min_lr_schedule_with_warmup", num_warmup_steps)
     floor = _floor(lr, min_lr, min_lr_rate)
     span = _max(num_training_steps - num_warmup_steps, 1)
     s = warmup(_wave(lr, floor, span, num_cycles), num_warmup_steps)
@@ -329,6 +351,7 @@ def _floor(lr: Any, min_lr: Any, min_lr_rate: Any) -> Any:
     return min_lr if min_lr is not None else min_lr_rate * lr
 
 
+@named
 def get_cosine_with_min_lr_schedule_with_warmup_lr_rate(
     lr: ArrayLike,
     num_warmup_steps: ArrayLike,
@@ -362,6 +385,7 @@ def get_cosine_with_min_lr_schedule_with_warmup_lr_rate(
         >>> round(float(s(0)), 6), round(float(s(59)), 6), round(float(s(109)), 6)
         (0.1, 0.6, 0.2)
     """
+    _warmup_steps("get_cosine_with_min_lr_schedule_with_warmup_lr_rate", num_warmup_steps)
     floor = _floor(lr, min_lr, min_lr_rate)
     span = _max(num_training_steps - num_warmup_steps, 1)
     wave = _wave(lr, floor, span, num_cycles)
@@ -395,6 +419,7 @@ def _wsd_decay(kind: str, lr: Any, low: Any, steps: Any, num_cycles: Any) -> Sch
     return _wave(lr, low, steps, num_cycles)
 
 
+@named
 def get_wsd_schedule(
     lr: ArrayLike,
     num_warmup_steps: ArrayLike,
@@ -444,12 +469,16 @@ def get_wsd_schedule(
         )
     if warmup_type not in _SHAPES:
         raise ValueError(
-            f"Unknown warmup type: {warmup_type}, expected 'linear', 'cosine' or '1-sqrt'"
+            f"Unknown warmup type: {warmup_type}, expected 'linear', 'cosine' or '1-sqrt' "
+            f"({warmup_type=!r})"
         )
     if decay_type not in _SHAPES:
         raise ValueError(
-            f"Unknown decay type: {decay_type}, expected 'linear', 'cosine' or '1-sqrt'"
+            f"Unknown decay type: {decay_type}, expected 'linear', 'cosine' or '1-sqrt' "
+            f"({decay_type=!r})"
         )
+    _warmup_steps("get_wsd_schedule", num_warmup_steps)
+    require("get_wsd_schedule", "num_decay_steps", num_decay_steps, lambda v: v >= 0, ">= 0")
     if num_stable_steps is None:
         num_stable_steps = num_training_steps - num_warmup_steps - num_decay_steps
     r, w, s, d = min_lr_ratio, num_warmup_steps, num_stable_steps, num_decay_steps

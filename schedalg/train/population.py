@@ -473,9 +473,11 @@ def train_population(
     yv = _put(data.y_val, mesh, rep)
     update_rule = jax.jit(jax.vmap(lambda r, s, m: r.update(s, m)))
 
-    from tqdm.auto import tqdm
-
     enabled = sys.stderr.isatty() if progress is None else progress
+    if enabled:
+        from tqdm.auto import tqdm
+    else:  # tqdm.auto warns in a notebook without ipywidgets even for a disabled bar
+        from tqdm import tqdm
     bar = tqdm(total=chunks, unit="chunk", desc="population", disable=not enabled)
     try:
         for c in range(chunks):

@@ -156,10 +156,12 @@ class RunResult:
 
 
 def _progress(total: int, initial: int, name: str, enabled: bool | None):
-    from tqdm.auto import tqdm
-
     if enabled is None:
         enabled = sys.stderr.isatty()
+    if enabled:
+        from tqdm.auto import tqdm
+    else:  # tqdm.auto warns in a notebook without ipywidgets even for a disabled bar
+        from tqdm import tqdm
     return tqdm(
         total=total,
         initial=initial,
