@@ -1351,6 +1351,24 @@ def test_the_valid_call_builds(entry):
     assert isinstance(built, (sa.Schedule, sa.reduce_on_plateau, M.PlateauLR))
 
 
+def _numeric_params(entry: Ctor) -> list[str]:
+    from schedalg.compat._named import _takes_numbers
+
+    params = inspect.signature(entry.fn).parameters.values()
+    return [p.name for p in params if p.name in entry.kwargs and _takes_numbers(p)]
+
+
+COMPAT_TABLE = [e for e in TABLE if not e.name.startswith("sa.") and _numeric_params(e)]
+
+
+@pytest.mark.parametrize("entry", COMPAT_TABLE, ids=[e.name for e in COMPAT_TABLE])
+def test_text_where_a_number_is_expected_names_the_parameter(entry):
+    # Arithmetic on "0.1" would raise a TypeError that names no parameter.
+    for param in _numeric_params(entry):
+        message = _message(entry, param, "0.1")
+        assert message == f"{entry.short}: {param} must be a number, got {param}='0.1'"
+
+
 TRACED = [
     lambda n: T.StepLR(lr=1.0, step_size=n, gamma=0.5),
     lambda n: M.MultiStepLRScheduler(lr=1.0, decay_t=n[None], decay_rate=0.5),
@@ -1419,7 +1437,8 @@ INTRO = f"""\
 Every public constructor, of the algebra (`sa.*`) and of `schedalg.compat.<library>`
 (written `<library>.<name>` below), checks the concrete numbers it is given and raises a
 `ValueError` that names the constructor, the parameter, the rule and the value. NaN and
-infinite numbers are rejected everywhere. Values inside `jax.jit` or `jax.vmap` are
+infinite numbers are rejected everywhere, and so is text where a number is expected
+(`torch.StepLR: lr must be a number, got lr='0.1'`). Values inside `jax.jit` or `jax.vmap` are
 traced and cannot be checked when the schedule is built; `sa.check(schedule)` checks a
 concrete batched schedule leaf by leaf.
 

@@ -11,12 +11,27 @@ import numpy as np
 
 from schedalg._core import Schedule, _show, concrete
 
+# Annotations of the parameters that take one number (or an array of numbers).
+_NUMERIC = {"ArrayLike", "int", "float", "ArrayLike | None", "int | None", "float | None"}
 
-def _finite(fn: str, arguments: Mapping[str, Any]) -> None:
+
+def _takes_numbers(p: inspect.Parameter) -> bool:
+    """A numeric annotation, or ``Any`` without a text default (``lr``, ``base_lr``)."""
+    annotation = str(p.annotation)
+    if annotation == "Any":
+        return not isinstance(p.default, str)
+    return annotation in _NUMERIC
+
+
+def _finite(fn: str, arguments: Mapping[str, Any], numeric: set[str]) -> None:
     """Rejects a NaN or infinite number under the caller's own parameter name (the
     algebra would reject it too, but under its own name, after the arithmetic that
-    turns ``lr`` into ``start``). Traced and non-numeric arguments are left alone."""
+    turns ``lr`` into ``start``), and text or a mapping where a number is expected
+    (arithmetic on it would fail with a TypeError naming no parameter). Traced and
+    non-numeric arguments are left alone."""
     for param, value in arguments.items():
+        if param in numeric and isinstance(value, (str, bytes, Mapping, Schedule)):
+            raise ValueError(f"{fn}: {param} must be a number, got {param}={_show(value)}")
         if value is None or isinstance(value, (str, bool, Schedule, Mapping)) or callable(value):
             continue
         try:
@@ -40,6 +55,7 @@ def named(fn: Callable) -> Callable:
     """Prefixes the errors raised while building with the constructor's name, and
     rejects NaN or infinite arguments by their own name before building."""
     signature = inspect.signature(fn)
+    numeric = {n for n, p in signature.parameters.items() if _takes_numbers(p)}
 
     @functools.wraps(fn)
     def wrapper(*args, **kwargs):
@@ -49,7 +65,7 @@ def named(fn: Callable) -> Callable:
             bound = None  # a wrong call: let the function itself say so
         try:
             if bound is not None:
-                _finite(fn.__name__, bound.arguments)
+                _finite(fn.__name__, bound.arguments, numeric)
             return fn(*args, **kwargs)
         except ValueError as err:
             if str(err).startswith(f"{fn.__name__}:"):
