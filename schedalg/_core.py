@@ -390,8 +390,13 @@ def geometric_start(period: Any, mult: Any, k: Any) -> jax.Array:
     period, mult, k = fl(period), fl(mult), fl(k)
     growing = mult > 1
     m = jnp.where(growing, mult, 2.0)
+    return jnp.where(growing, _growing_start(period, m, m**k), period * k)
+
+
+def _growing_start(period: jax.Array, m: jax.Array, power_of_m: jax.Array) -> jax.Array:
+    """Start of the cycle k with ``power_of_m = m**k``, for m > 1."""
     # The ratio first, so the start of cycle 1 is exactly ``period`` (1.0 * period).
-    return jnp.where(growing, period * ((m**k - 1.0) / (m - 1.0)), period * k)
+    return period * ((power_of_m - 1.0) / (m - 1.0))
 
 
 def cycle_index(t: Any, period: Any, mult: Any) -> tuple[jax.Array, jax.Array, jax.Array]:
@@ -409,7 +414,7 @@ def cycle_index(t: Any, period: Any, mult: Any) -> tuple[jax.Array, jax.Array, j
     guess = jnp.floor(jnp.log1p(tf * (safe_m - 1.0) / p) / jnp.log(safe_m))
     # One power per element, then its neighbours by a product: pow is the costly part.
     mk = safe_m**guess
-    start = lambda power_of_m: p * ((power_of_m - 1.0) / (safe_m - 1.0))  # noqa: E731
+    start = lambda power_of_m: _growing_start(p, safe_m, power_of_m)  # noqa: E731
     # Float log can be off by one at cycle edges: correct against the starts.
     below = tf < start(mk)
     guess, mk = jnp.where(below, guess - 1, guess), jnp.where(below, mk / safe_m, mk)
