@@ -129,7 +129,9 @@ def schedules(draw, depth=2):
             inner, draw(st.integers(0, 50)), start=start, shape=shape, prefix=draw(st.booleans())
         )
     if kind == "restart":
-        period = None if bounded(inner) and draw(st.booleans()) else draw(length)
+        # the schedule's own duration can be the period only when it is positive
+        own = bounded(inner) and bool(np.all(np.asarray(inner.duration) > 0))
+        period = None if own and draw(st.booleans()) else draw(length)
         return sa.restart(
             inner,
             period,
