@@ -14,8 +14,10 @@ SUITES = [
     "bench.eval_families",
     "bench.train_overhead",
     "bench.compile_time",
+    "bench.interactive",
     "bench.import_time",
     "bench.population",
+    "bench.laws",
 ]
 
 

@@ -7,6 +7,7 @@ of them evaluate in one compiled call.
 
 from schedalg._batch import batch_shape, check, evaluate, grid, stack, summarize
 from schedalg._combinators import join, restart, warmup
+from schedalg._cooldown import cooldown
 from schedalg._core import Schedule
 from schedalg._cycles import cyclic, one_cycle, wsd
 from schedalg._primitives import (
@@ -24,6 +25,7 @@ from schedalg._stretch_cycles import stretch_cycles
 from schedalg._tanh import tanh
 from schedalg._text import from_dict, parse, to_dict
 from schedalg._transforms import add, clip, custom, per_epoch, scale, shift, stretch
+from schedalg._tree import combine, partition
 from schedalg._warp import warp
 from schedalg.plateau import PlateauState, reduce_on_plateau
 
@@ -51,6 +53,7 @@ __all__ = [
     "join",
     "warmup",
     "restart",
+    "cooldown",
     "scale",
     "add",
     "clip",
@@ -75,4 +78,7 @@ __all__ = [
     "parse",
     "to_dict",
     "from_dict",
+    # gradients
+    "partition",
+    "combine",
 ]

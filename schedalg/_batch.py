@@ -315,12 +315,21 @@ def grid(constructor: Callable[..., Schedule], **axes: ArrayLike) -> Schedule:
     milestone vectors is ``(choices, K)``). The batch shape is the number of choices
     per axis, in keyword order.
 
+    The constructor is called once, with whole axis arrays: axis ``i``, of shape
+    ``(n_i, ...)``, is broadcast to ``(n_1, ..., n_k, ...)``. A vector field (milestones,
+    boundaries, knot values) may be a list of such arrays, or of traced or batched
+    numbers in general: they are stacked on its last axis, so ``[w, 2 * w]`` is one
+    vector per choice of ``w``. The result must have the batch shape ``(n_1, ..., n_k)``.
+
     Example:
         >>> import schedalg as sa
         >>> g = sa.grid(lambda peak, w: sa.warmup(sa.cosine(peak, 0.0, 100), w),
         ...             peak=[1e-3, 1e-2, 1e-1], w=[0, 10])
         >>> sa.batch_shape(g)
         (3, 2)
+        >>> g = sa.grid(lambda w: sa.multistep(1.0, [w, 2 * w], 0.1), w=[10, 20, 30])
+        >>> sa.batch_shape(g), g.milestones.tolist()
+        ((3,), [[10, 20], [20, 40], [30, 60]])
     """
     if not axes:
         raise ValueError("grid: needs at least one axis, got none")
@@ -336,7 +345,19 @@ def grid(constructor: Callable[..., Schedule], **axes: ArrayLike) -> Schedule:
         shape = [1] * len(sizes) + list(a.shape[1:])
         shape[i] = a.shape[0]
         mesh[name] = np.ascontiguousarray(np.broadcast_to(a.reshape(shape), sizes + a.shape[1:]))
-    return constructor(**mesh)
+    schedule = constructor(**mesh)
+    if not isinstance(schedule, Schedule):
+        raise ValueError(f"grid: the constructor must return a schedule, got {schedule!r}")
+    got = batch_shape(schedule)
+    if got != sizes:
+        choices = ", ".join(f"{name}={n}" for name, n in zip(arrays, sizes))
+        raise ValueError(
+            f"grid: the constructor returned a schedule of batch shape {got}, expected {sizes} "
+            f"(the choices per axis: {choices}); likely an axis went whole to a vector field, "
+            "which reads its last axis as the vector (give that axis as (choices, K) rows, or "
+            "build the vector as a list such as [a, 2 * a]), or an axis of rows went to a number"
+        )
+    return schedule
 
 
 def check(schedule: Schedule) -> Schedule:
@@ -347,11 +368,11 @@ def check(schedule: Schedule) -> Schedule:
 
     Example:
         >>> import jax, jax.numpy as jnp
-        >>> s = jax.vmap(lambda n: sa.warmup(sa.cosine(1.0, 0.0, n), 10))(jnp.array([90, 0]))
+        >>> s = jax.vmap(lambda n: sa.warmup(sa.cosine(1.0, 0.0, n), 10))(jnp.array([90, -1]))
         >>> sa.check(s)
         Traceback (most recent call last):
         ...
-        ValueError: warmup.schedule: cosine: steps must be > 0, got steps=[90,  0]
+        ValueError: warmup.schedule: cosine: steps must be >= 0, got steps=[90, -1]
     """
 
     def visit(node: Schedule, path: str) -> None:

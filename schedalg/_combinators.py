@@ -14,12 +14,15 @@ from schedalg._core import (
     Schedule,
     _show,
     anneal,
+    before,
+    broadcast_all,
     clock,
     concrete,
     cycle_index,
     fl,
-    fraction,
     geometric_start,
+    lerp,
+    progress,
     require,
     require_choice,
     safe_pow,
@@ -93,7 +96,8 @@ class join(Schedule):
     Piece i starts at ``starts[i]`` (0 for the first) and gives ``piece_i(t - starts[i])``
     on ``[starts[i], starts[i+1])``; the value at a boundary belongs to the next piece.
     ``boundaries`` gives the starts of pieces 1.. as absolute steps; without it the
-    starts add up the pieces' durations.
+    starts add up the pieces' durations. A piece of duration 0 (or two equal boundaries)
+    is never in force: it contributes nothing.
 
     Example:
         >>> s = join(linear(0.0, 1.0, 10), cosine(1.0, 0.0, 90))
@@ -174,19 +178,55 @@ class join(Schedule):
         return None if last is None else self.starts()[-1] + last
 
 
+#: The warmup's fraction at step t < W (``ramp=``): today's ``t / W``, llm.c's
+#: ``(t + 1) / W`` and nanoGPT's ``(t + 1) / (W + 1)``.
+_RAMPS = ("t/W", "(t+1)/W", "(t+1)/(W+1)")
+
+
+def _one_minus_sqrt_rest(frac: tuple[jax.Array, jax.Array]) -> tuple[jax.Array, jax.Array]:
+    """``(1 - sqrt(1 - x), sqrt(1 - x))`` from :func:`progress`'s ``(x, 1 - x)``, with a
+    finite gradient at ``x = 1`` (infinite slope)."""
+    _, rest = frac
+    positive = rest > 0
+    root = jnp.where(positive, jnp.sqrt(jnp.where(positive, rest, 1.0)), 0.0)
+    return 1.0 - root, root
+
+
 @schedule_class
 class warmup(Schedule):
     """Ramps from ``start`` to ``schedule(0)`` over ``steps``, then runs ``schedule``.
 
-    ``ramp(start -> schedule(0), t / steps)`` for t < steps along ``shape`` ("linear",
-    "cosine", "exponential" or "constant"); then ``schedule(t - steps)`` when
-    ``prefix=True`` (the schedule's clock starts after the warmup, as in Hugging Face
-    and optax) or ``schedule(t)`` when ``prefix=False`` (timm's ``warmup_prefix=False``).
+    With ``W = steps`` and the ramp's fraction ``x`` at step t < W: ``start + (target -
+    start) * w(x)`` where ``target = schedule(0)`` and ``w`` is the ``shape``: "linear"
+    (``x``), "cosine" (``(1 - cos(pi * x)) / 2``), "1-sqrt" (``1 - sqrt(1 - x)``, Hugging
+    Face's ``get_wsd_schedule(warmup_type="1-sqrt")``), "exponential" (geometric,
+    ``start * (target / start) ** x``; ``start > 0``) or "constant" (``start`` throughout).
+    From step W on: ``schedule(t - W)`` when ``prefix=True`` (the schedule's clock starts
+    after the warmup, as in Hugging Face and optax) or ``schedule(t)`` when
+    ``prefix=False`` (timm's ``warmup_prefix=False``). ``steps = 0`` is no warmup.
+
+    ``ramp`` says where the fraction is counted from:
+
+    * ``"t/W"`` (default): ``x = t / W``, so step 0 gives ``start`` and the target is
+      reached on step W (Hugging Face, optax, timm).
+    * ``"(t+1)/W"``: ``x = (t + 1) / W``, the target on step ``W - 1`` (llm.c's
+      ``lr * (step + 1) / warmup_iters``; the decay still starts on step W).
+    * ``"(t+1)/(W+1)"``: ``x = (t + 1) / (W + 1)``, never quite the target during the
+      warmup (nanoGPT's ``learning_rate * (it + 1) / (warmup_iters + 1)``).
+
+    With the last two, step 0 already gives ``start + (target - start) * w(x)`` at the
+    first fraction, not ``start`` itself.
 
     Example:
         >>> s = warmup(cosine(1.0, 0.0, 90), 10)
         >>> float(s(5)), float(s(10))
         (0.5, 1.0)
+        >>> llm_c = warmup(cosine(1.0, 0.0, 90), 4, ramp="(t+1)/W")
+        >>> [float(llm_c(t)) for t in range(5)]
+        [0.25, 0.5, 0.75, 1.0, 1.0]
+        >>> nano_gpt = warmup(cosine(1.0, 0.0, 90), 3, ramp="(t+1)/(W+1)")
+        >>> [float(nano_gpt(t)) for t in range(4)]
+        [0.25, 0.5, 0.75, 1.0]
     """
 
     schedule: Schedule
@@ -195,20 +235,34 @@ class warmup(Schedule):
     start: Any = 0.0
     shape: str = static("linear")
     prefix: bool = static(True)
+    ramp: str = static("t/W")
 
     def _validate(self) -> None:
         _require_schedule("warmup", "schedule", self.schedule)
         require("warmup", "steps", self.steps, lambda v: v >= 0, ">= 0")
-        shapes = ("linear", "cosine", "exponential", "constant")
+        shapes = ("linear", "cosine", "1-sqrt", "exponential", "constant")
         require_choice("warmup", "shape", self.shape, shapes)
+        require_choice("warmup", "ramp", self.ramp, _RAMPS)
         if self.shape == "exponential":
             require("warmup", "start", self.start, lambda v: v > 0, "> 0 for shape='exponential'")
 
+    def _fraction(self, t: jax.Array) -> tuple[jax.Array, jax.Array]:
+        """(x, 1 - x), the complement exact near the end (see progress)."""
+        if self.ramp == "t/W":
+            return progress(t, self.steps)
+        if self.ramp == "(t+1)/W":
+            return progress(t + 1, self.steps)
+        return progress(t + 1, self.steps + 1)
+
     def __call__(self, step: ArrayLike) -> jax.Array:
         t = clock(step)
-        ramp = anneal(self.start, self.schedule(0), fraction(t, self.steps), self.shape)
+        frac = self._fraction(t)
+        if self.shape == "1-sqrt":
+            ramp = lerp(self.start, self.schedule._initial(), _one_minus_sqrt_rest(frac))
+        else:
+            ramp = anneal(self.start, self.schedule._initial(), frac, self.shape)
         after = self.schedule(t - self.steps if self.prefix else t)
-        return jnp.where(t < self.steps, ramp, after)
+        return jnp.where(before(t, self.steps), ramp, after)
 
     @property
     def duration(self) -> Any:
@@ -223,13 +277,24 @@ class restart(Schedule):
     """Warm restarts (SGDR): the schedule replayed in cycles of growing length.
 
     Cycle k lasts ``period * mult**k`` (``period`` defaults to the schedule's duration);
-    the schedule is stretched to fill each cycle and multiplied by ``decay**k``. After
-    ``limit`` cycles the value holds the end of the last cycle.
+    the schedule is stretched to fill each cycle (local value ``v = schedule(u)``) and
+    multiplied by ``decay**k``. After ``limit`` cycles the value holds the end of the last
+    cycle. ``period`` is a period, not a piece length: it must be > 0.
+
+    With ``floor=f`` the cycle's start decays but the floor stays: cycle k gives
+    ``f + (v - f) * (p * decay**k - f) / (p - f)`` with ``p = schedule(0)``; a cycle
+    with ``decay**k == 1`` is ``v`` itself, any other is ``f`` wherever ``p == f``. So
+    ``restart(cosine(lr, lr_min, T), mult=m, decay=d, floor=lr_min)`` is timm's
+    ``CosineLRScheduler(t_initial=T, lr_min=lr_min, cycle_mul=m, cycle_decay=d)``:
+    ``lr_min + 0.5 * (lr * d**k - lr_min) * (1 + cos(...))``.
 
     Example:
         >>> s = restart(linear(1.0, 0.0, 10))
         >>> float(s(5)), float(s(10)), float(s(25))
         (0.5, 1.0, 0.5)
+        >>> timm_like = restart(linear(1.0, 0.2, 10), decay=0.5, floor=0.2)
+        >>> round(float(timm_like(10)), 6), round(float(timm_like(15)), 6)
+        (0.5, 0.35)
     """
 
     schedule: Schedule
@@ -238,6 +303,7 @@ class restart(Schedule):
     mult: Any = 1.0
     decay: Any = 1.0
     limit: Any = None
+    floor: Any = None
 
     def _validate(self) -> None:
         _require_schedule("restart", "schedule", self.schedule)
@@ -264,18 +330,32 @@ class restart(Schedule):
         period = self._period()
         reference = self.schedule.duration
         reference = period if reference is None else reference
-        k, local, length = cycle_index(t, period, self.mult)
-        if self.limit is not None:  # past the limit: the end of the last cycle
-            last = fl(self.limit) - 1.0
-            done = fl(t) >= geometric_start(period, self.mult, fl(self.limit))
-            k = jnp.where(done, last, k)
-            local = jnp.where(done, fl(period) * fl(self.mult) ** last, local)
-            length = jnp.where(done, local, length)
+        k, local, length = cycle_index(t, period, self.mult)  # k exact: see cycle_index
         # Unstretched cycles keep the exact local clock (XLA's x / x can be 1 - ulp).
         inner = jnp.where(length == fl(reference), local, local * (fl(reference) / length))
-        if self.limit is not None:  # x * (r / x) can miss r by an ulp: hold the exact end
+        if self.limit is not None:  # past the limit: the exact end of the last cycle, held
+            done = k >= fl(self.limit)
+            k = jnp.where(done, fl(self.limit) - 1.0, k)
             inner = jnp.where(done, fl(reference), inner)
-        return self.schedule(inner) * safe_pow(self.decay, k)
+        return self._decayed(self.schedule(inner), k)
+
+    def _decayed(self, value: jax.Array, k: jax.Array) -> jax.Array:
+        """Cycle k's value from the schedule's local ``value``: ``decay**k`` times it, or
+        with a floor, the start decayed towards the floor that stays."""
+        gain = safe_pow(self.decay, k)
+        if self.floor is None:
+            return value * gain
+        f, peak = fl(self.floor), fl(self.schedule._initial())
+        span = peak - f
+        flat = span == 0  # 0 / 0: the cycle sits on the floor
+        ratio = jnp.where(flat, 0.0, (peak * gain - f) / jnp.where(flat, 1.0, span))
+        # Undecayed cycles (cycle 0, decay 1) are the schedule itself, exactly.
+        return jnp.where(gain == 1, value, f + (value - f) * ratio)
+
+    def _initial(self) -> jax.Array:
+        # Step 0 is step 0 of cycle 0, whose gain decay**0 is exactly 1: the schedule's own.
+        leaves = (self._period(), self.mult, self.decay, self.limit, self.floor)
+        return broadcast_all(fl(self.schedule._initial()), *(x for x in leaves if x is not None))
 
     @property
     def duration(self) -> Any:

@@ -12,10 +12,12 @@ from jax.typing import ArrayLike
 from schedalg._core import (
     Schedule,
     anneal,
+    before,
     clock,
     fl,
     floordiv,
     fraction,
+    progress,
     require,
     require_choice,
     safe_pow,
@@ -59,6 +61,9 @@ class cyclic(Schedule):
         period = self.up + down
         k = floordiv(t, period)
         pos = t - k * period  # exact when integer: subtract before converting to float
+        # A float step past 2**24 has an inexact k; compiled, t - k * period is then fused
+        # (no rounding of the product) and can fall outside the cycle: keep it inside.
+        pos = jnp.clip(pos, 0, period)
         rising = pos <= self.up
         ramp = jnp.where(rising, fraction(pos, self.up), fl(period - pos) / fl(down))  # exact peak
         if self.mode == "triangular2":
@@ -80,6 +85,8 @@ class one_cycle(Schedule):
     ``peak -> start`` over the next ``u``, then ``start -> end`` at ``steps``.
     Each phase follows ``shape`` ("cos" or "linear"). The values are three points, so
     ``one_cycle(0.95, 0.85, 0.95, ...)`` is the matching momentum cycle (Smith 2018).
+    ``steps`` is the length of the whole piece, so ``steps = 0`` is an empty piece like
+    any other zero-length ramp: every phase is empty and the value is ``end`` from step 0.
 
     Example:
         >>> round(float(one_cycle(0.1, 1.0, 0.0, 100, pct_up=0.5, shape="linear")(25)), 6)
@@ -97,21 +104,21 @@ class one_cycle(Schedule):
 
     def _validate(self) -> None:
         require_choice("one_cycle", "shape", self.shape, ("cos", "linear"))
-        require("one_cycle", "steps", self.steps, lambda v: v > 0, "> 0")
+        require("one_cycle", "steps", self.steps, lambda v: v >= 0, ">= 0")
         top = 0.5 if self.three_phase else 1.0
         rule = f"in (0, {top}]" if self.three_phase else "in (0, 1]"
         require("one_cycle", "pct_up", self.pct_up, lambda v: (v > 0) & (v <= top), rule)
 
     def __call__(self, step: ArrayLike) -> jax.Array:
-        t, total = fl(clock(step)), fl(self.steps)
-        up = fl(self.pct_up) * total
-        rise = anneal(self.start, self.peak, fraction(t, up), self.shape)
+        t = clock(step)  # kept an integer: ``steps - t`` is exact near the end
+        up = fl(self.pct_up) * fl(self.steps)
+        rise = anneal(self.start, self.peak, progress(t, up), self.shape)
         if not self.three_phase:
-            fall = anneal(self.peak, self.end, fraction(t - up, total - up), self.shape)
-            return jnp.where(t < up, rise, fall)
-        back = anneal(self.peak, self.start, fraction(t - up, up), self.shape)
-        tail = anneal(self.start, self.end, fraction(t - 2 * up, total - 2 * up), self.shape)
-        return jnp.where(t < up, rise, jnp.where(t < 2 * up, back, tail))
+            fall = anneal(self.peak, self.end, progress(t, self.steps, up), self.shape)
+            return jnp.where(before(t, up), rise, fall)
+        back = anneal(self.peak, self.start, progress(t, 2 * up, up), self.shape)
+        tail = anneal(self.start, self.end, progress(t, self.steps, 2 * up), self.shape)
+        return jnp.where(before(t, up), rise, jnp.where(before(t, 2 * up), back, tail))
 
     @property
     def duration(self) -> Any:
@@ -120,15 +127,25 @@ class one_cycle(Schedule):
 
 @schedule_class
 class wsd(Schedule):
-    """Warmup-stable-decay: ``0 -> peak`` linearly, hold ``peak``, decay to ``end``.
+    """Warmup-stable-decay: ``start -> peak`` linearly, hold ``peak``, decay to ``end``.
 
-    ``peak * t / warmup`` for t < warmup; ``peak`` until ``warmup + stable``; then
-    ``peak -> end`` over ``decay`` steps along ``decay_shape``: "linear", "cosine" or
-    "1-sqrt" (``end + (peak - end) * (1 - sqrt(x))``, Hägele et al. 2024); ``end`` after.
+    ``start + (peak - start) * t / warmup`` for t < warmup; ``peak`` until
+    ``warmup + stable``; then ``peak -> end`` over ``decay`` steps along ``decay_shape``,
+    with ``x = (t - warmup - stable) / decay``: "linear" (``peak + (end - peak) * x``),
+    "cosine" (``end + (peak - end) * (1 + cos(pi * x)) / 2``), "1-sqrt"
+    (``end + (peak - end) * (1 - sqrt(x))``, Hägele et al. 2024) or "exponential"
+    (``peak * (end / peak) ** x``, geometric, as in MiniCPM's exponential decay; needs
+    ``peak > 0`` and ``end > 0``); ``end`` after. Each phase may be empty (0 steps).
+    ``start`` is the warmup's floor: Hugging Face's ``get_wsd_schedule`` with
+    ``min_lr_ratio=r`` is ``wsd(lr, W, S, D, start=r * lr, end=r * lr)``; levanter's
+    re-warmup starts at the previous cycle's end.
 
     Example:
         >>> float(wsd(1.0, 10, 80, 10)(95))
         0.5
+        >>> s = wsd(1.0, 10, 80, 10, start=0.1, end=0.01, decay_shape="exponential")
+        >>> round(float(s(5)), 6), round(float(s(95)), 6)
+        (0.55, 0.1)
     """
 
     peak: Any
@@ -138,18 +155,26 @@ class wsd(Schedule):
     _: dataclasses.KW_ONLY
     end: Any = 0.0
     decay_shape: str = static("linear")
+    start: Any = 0.0
 
     def _validate(self) -> None:
-        require_choice("wsd", "decay_shape", self.decay_shape, ("linear", "cosine", "1-sqrt"))
+        shapes = ("linear", "cosine", "1-sqrt", "exponential")
+        require_choice("wsd", "decay_shape", self.decay_shape, shapes)
         for name in ("warmup", "stable", "decay"):
             require("wsd", name, getattr(self, name), lambda v: v >= 0, ">= 0")
+        if self.decay_shape == "exponential":
+            rule = "> 0 for decay_shape='exponential'"
+            require("wsd", "peak", self.peak, lambda v: v > 0, rule)
+            require("wsd", "end", self.end, lambda v: v > 0, rule)
 
     def __call__(self, step: ArrayLike) -> jax.Array:
         t = clock(step)  # phase edges in integers when the lengths are (exact at any step)
         warmup, plateau_end = self.warmup, self.warmup + self.stable
-        rise = anneal(0.0, self.peak, fraction(t, warmup))
-        fall = anneal(self.peak, self.end, fraction(t - plateau_end, self.decay), self.decay_shape)
-        return jnp.where(t < warmup, rise, jnp.where(t < plateau_end, fl(self.peak), fall))
+        rise = anneal(self.start, self.peak, progress(t, warmup))
+        decay = progress(t, plateau_end + self.decay, plateau_end)
+        fall = anneal(self.peak, self.end, decay, self.decay_shape)
+        hold = jnp.where(before(t, plateau_end), fl(self.peak), fall)
+        return jnp.where(before(t, warmup), rise, hold)
 
     @property
     def duration(self) -> Any:

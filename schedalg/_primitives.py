@@ -17,9 +17,9 @@ from schedalg._core import (
     clock,
     fl,
     floordiv,
-    fraction,
     half_cosine,
     lerp,
+    progress,
     require,
     safe_pow,
     schedule_class,
@@ -29,6 +29,16 @@ from schedalg._core import (
 
 def _positive(v):
     return v > 0
+
+
+def _empty(steps: Any) -> jax.Array:
+    """1.0 where a ramp of ``steps`` is done at step 0 (``steps <= 0``), else 0.0: step 0
+    of :func:`progress` without its arithmetic (see ``Schedule._initial``)."""
+    return jnp.where(fl(steps) <= 0, 1.0, 0.0)
+
+
+def _non_negative(v):
+    return v >= 0
 
 
 @schedule_class
@@ -57,6 +67,7 @@ class linear(Schedule):
     """Straight line from ``start`` to ``end`` over ``steps``, then ``end``.
 
     ``start + (end - start) * t / steps`` for t < steps; ``end`` for t >= steps.
+    ``steps = 0`` is an empty ramp: ``end`` from step 0.
 
     Example:
         >>> float(linear(0.0, 1.0, 100)(25))
@@ -68,10 +79,14 @@ class linear(Schedule):
     steps: Any
 
     def _validate(self) -> None:
-        require("linear", "steps", self.steps, _positive, "> 0")
+        require("linear", "steps", self.steps, _non_negative, ">= 0")
 
     def __call__(self, step: ArrayLike) -> jax.Array:
-        return anneal(self.start, self.end, fraction(clock(step), self.steps))
+        return anneal(self.start, self.end, progress(clock(step), self.steps))
+
+    def _initial(self) -> jax.Array:
+        done = _empty(self.steps)  # progress(0, steps): (0, 1), or (1, 0) when done
+        return lerp(self.start, self.end, (done, 1.0 - done))
 
     @property
     def duration(self) -> Any:
@@ -83,7 +98,8 @@ class cosine(Schedule):
     """Half a cosine from ``start`` to ``end`` over ``steps``, then ``end``.
 
     ``end + (start - end) * (0.5 * (1 + cos(pi * t / steps))) ** exponent`` for
-    t < steps; ``end`` for t >= steps (SGDR, Loshchilov & Hutter 2017).
+    t < steps; ``end`` for t >= steps (SGDR, Loshchilov & Hutter 2017). ``steps = 0``
+    is an empty ramp: ``end`` from step 0.
 
     Example:
         >>> round(float(cosine(1.0, 0.0, 100)(50)), 6)
@@ -97,13 +113,16 @@ class cosine(Schedule):
     exponent: Any = 1.0
 
     def _validate(self) -> None:
-        require("cosine", "steps", self.steps, _positive, "> 0")
+        require("cosine", "steps", self.steps, _non_negative, ">= 0")
         require("cosine", "exponent", self.exponent, _positive, "> 0")
 
     def __call__(self, step: ArrayLike) -> jax.Array:
-        frac = fraction(clock(step), self.steps)
-        w = safe_pow(half_cosine(frac), self.exponent)
+        w = safe_pow(half_cosine(progress(clock(step), self.steps)), self.exponent)
         return lerp(self.end, self.start, w)  # exact start at t = 0, exact end at T
+
+    def _initial(self) -> jax.Array:
+        w = 1.0 - _empty(self.steps)  # the weight at step 0: exactly 1, or 0 when done
+        return broadcast_all(lerp(self.end, self.start, w), self.exponent)
 
     @property
     def duration(self) -> Any:
@@ -115,6 +134,7 @@ class polynomial(Schedule):
     """Polynomial decay from ``start`` to ``end`` over ``steps``, then ``end``.
 
     ``end + (start - end) * (1 - t / steps) ** power`` for t < steps; ``end`` after.
+    ``steps = 0`` is an empty ramp: ``end`` from step 0.
 
     Example:
         >>> float(polynomial(1.0, 0.0, 100, power=2.0)(50))
@@ -128,12 +148,16 @@ class polynomial(Schedule):
     power: Any = 1.0
 
     def _validate(self) -> None:
-        require("polynomial", "steps", self.steps, _positive, "> 0")
+        require("polynomial", "steps", self.steps, _non_negative, ">= 0")
         require("polynomial", "power", self.power, _positive, "> 0")
 
     def __call__(self, step: ArrayLike) -> jax.Array:
-        frac = fraction(clock(step), self.steps)
-        return lerp(self.end, self.start, safe_pow(1.0 - frac, self.power))
+        _, rest = progress(clock(step), self.steps)  # rest = 1 - t / steps, exact near the end
+        return lerp(self.end, self.start, safe_pow(rest, self.power))
+
+    def _initial(self) -> jax.Array:
+        w = 1.0 - _empty(self.steps)  # the weight at step 0: exactly 1, or 0 when done
+        return broadcast_all(lerp(self.end, self.start, w), self.power)
 
     @property
     def duration(self) -> Any:
@@ -184,6 +208,10 @@ class inverse_sqrt(Schedule):
     ``peak / sqrt(max(1, t / timescale))``: ``peak`` until ``timescale``, then
     ``peak * sqrt(timescale / t)`` (T5's form). Hugging Face's form,
     ``peak / sqrt((t + timescale) / timescale)``, is ``shift(inverse_sqrt(...), -timescale)``.
+    fairseq's ``inverse_sqrt`` (a linear warmup from ``warmup_init_lr`` to ``lr`` over
+    ``W`` updates, then ``lr * sqrt(W / t)`` on the update count itself) keeps the decay's
+    clock running under the warmup:
+    ``warmup(inverse_sqrt(lr, W), W, start=warmup_init_lr, prefix=False)``.
 
     Example:
         >>> float(inverse_sqrt(1.0, 100)(400))

@@ -36,7 +36,7 @@ GROUPS: list[tuple[str, tuple[str, ...], str]] = [
     ),
     (
         "Combinators",
-        ("_combinators", "_transforms", "_warp", "_repeat", "_stretch_cycles"),
+        ("_combinators", "_cooldown", "_transforms", "_warp", "_repeat", "_stretch_cycles"),
         "Schedules built from schedules: sequences, warmups, restarts, products, bounds "
         "and clock changes.",
     ),
@@ -47,6 +47,11 @@ GROUPS: list[tuple[str, tuple[str, ...], str]] = [
     ),
     ("Batches", ("_batch",), "Many schedules as one: build, evaluate and validate batches."),
     ("Text form", ("_text",), "Print, parse and serialize schedules; round trips are exact."),
+    (
+        "Gradients",
+        ("_tree",),
+        "Float leaves apart from the integer ones, for `jax.grad` and optax updates.",
+    ),
     ("The base class", ("_core",), "What every schedule is."),
 ]
 
@@ -65,10 +70,19 @@ Every name on this page is exported by `import schedalg as sa`. Conventions, sta
 * `step` is the number of optimizer updates already made (optax's `count`): `s(0)` is the
   value of the first update. A negative step reads as step 0. A decay reaches its end
   value exactly at `step == steps` and holds it.
+* Zero lengths: a piece of zero length is allowed and contributes nothing; it gives its end
+  value from step 0. This holds for every length of a piece: `steps` of `linear`,
+  `cosine`, `polynomial`, `tanh` and `one_cycle`, the phases of `wsd`, `warmup` and
+  `cooldown` with `steps=0` (no warmup, no cooldown) and a `join` piece of duration 0.
+  Numbers that are a period or a time constant, not the length of a piece, must be > 0:
+  `steps` of `exponential` and `inverse_time`, `every` of `step` and `repeat`,
+  `timescale` of `inverse_sqrt`, `up`/`down` of `cyclic`, `period` of `restart` and
+  `steps_per_epoch` of `per_epoch`.
 * Values are float32, or float64 when `jax_enable_x64` is on and the leaves are float64.
   Integer steps and integer step counts use exact integer arithmetic.
 * Array leaves make a batch: the result has shape `broadcast(leaf shapes..., step.shape)`;
-  vector parameters (milestones, boundaries, knot values) keep their vector axis last.
+  vector parameters (milestones, boundaries, knot values) keep their vector axis last,
+  and a list of traced or batched numbers, such as `[w, 2 * w]`, is stacked on it.
 * `s.duration` is the number of steps after which the shape is complete, or `None` when
   it never is; combinators use it, so `join(a, b)` needs no boundaries.
 * `a * b`, `a * 0.5` and `a + b` build `scale` and `add` nodes; `repr(s)` prints the

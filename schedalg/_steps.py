@@ -20,6 +20,7 @@ from schedalg._core import (
     require,
     schedule_class,
     sorted_last,
+    thresholds,
     vector,
 )
 
@@ -33,7 +34,7 @@ _UNROLL_UP_TO = 128
 
 def count_at_or_below(t: jax.Array, boundaries: Any) -> jax.Array:
     """Number of boundaries <= t; shape broadcast(t.shape, boundaries.shape[:-1])."""
-    b = jnp.asarray(boundaries)
+    t, b = thresholds(t, jnp.asarray(boundaries))  # exact for an integer t, float boundaries
     k = b.shape[-1]
     if b.ndim == 1 and k > _SEARCH_ABOVE:
         return jnp.searchsorted(b, t, side="right").astype(jnp.int32)

@@ -26,7 +26,8 @@ class tanh(Schedule):
     Args:
         start: value approached before the drop.
         end: value approached after the drop.
-        steps: length of the sweep, in steps (> 0).
+        steps: length of the sweep, in steps (>= 0; 0 holds the final value
+            ``x = 1`` from step 0).
         lower: ``tanh`` argument at step 0 (default -7, as in the paper and timm).
         upper: ``tanh`` argument at ``steps`` (default 3); ``lower < upper``.
 
@@ -49,7 +50,7 @@ class tanh(Schedule):
     upper: Any = 3.0
 
     def _validate(self) -> None:
-        require("tanh", "steps", self.steps, lambda v: v > 0, "> 0")
+        require("tanh", "steps", self.steps, lambda v: v >= 0, ">= 0")
         upper = concrete(self.upper)
         if upper is not None:
             require("tanh", "lower", self.lower, lambda v: v < upper, f"< upper={self.upper!r}")

@@ -8,6 +8,7 @@ from typing import Any
 
 import jax
 import jax.numpy as jnp
+import numpy as np
 from jax.typing import ArrayLike
 
 from schedalg._core import (
@@ -193,6 +194,11 @@ class per_epoch(Schedule):
     """Steps the schedule once per epoch while counting updates:
     ``schedule(floor(t / steps_per_epoch))`` (PyTorch's per-epoch ``scheduler.step()``).
 
+    Code that steps its scheduler *after* each epoch with the epoch just finished
+    (DeiT's ``lr_scheduler.step(epoch)``; Swin's ``step_update`` after each update) trains
+    epoch ``e`` with the value of ``e - 1``: that is ``per_epoch(shift(s, 1), n)`` (and
+    ``shift(s, 1)`` per update). See docs/recipes.md.
+
     Example:
         >>> round(float(per_epoch(linear(0.0, 1.0, 10), 100)(250)), 6)
         0.2
@@ -214,12 +220,87 @@ class per_epoch(Schedule):
         return None if inner is None else inner * self.steps_per_epoch
 
 
+#: What a user's function must be; the checks below say it when it is not.
+JNP_RULE = (
+    "a jax.numpy function of the step (no math.*, no Python if, max or min on the step or "
+    "the parameters: use jnp.cos, jnp.where, jnp.maximum)"
+)
+
+
+def _abstract(value: Any) -> jax.ShapeDtypeStruct:
+    """The shape and dtype of a parameter, concrete or traced (built inside jit/vmap)."""
+    if not hasattr(value, "dtype"):  # Python numbers and lists
+        value = np.asarray(value)
+    return jax.ShapeDtypeStruct(np.shape(value), jax.dtypes.canonicalize_dtype(value.dtype))
+
+
+def check_function(
+    fn_name: str, param: str, fn: Callable, params: dict[str, Any] | None = None
+) -> None:
+    """Raises ``ValueError`` naming ``fn_name: param`` unless ``fn(step, **params)``
+    traces on an abstract integer step and abstract params and returns real numbers
+    broadcastable to the params' shapes.
+
+    A function in plain Python (``math.cos``, ``max``, an ``if`` on the step) would
+    otherwise fail only when first evaluated, often under ``jit``, with an error that
+    does not name it. The params are abstract too, so an ``if`` on a param fails now
+    rather than once the schedule is batched or traced.
+    """
+    params = {} if params is None else params
+    name = getattr(fn, "__name__", type(fn).__name__)
+    returned: list[str] = []
+
+    def probe(t: jax.Array, p: dict[str, Any]) -> jax.Array:
+        out = fn(t, **p)
+        try:
+            return jnp.asarray(out)
+        except (TypeError, ValueError):  # None, text, a dict: say what came back
+            returned.append(type(out).__name__)
+            return jnp.zeros(())
+
+    step = jax.ShapeDtypeStruct((), jnp.int32)
+    try:
+        out = jax.eval_shape(probe, step, jax.tree.map(_abstract, params))
+    except Exception as err:  # any failure of the user's code: re-raise it named
+        first = (str(err).splitlines() or [""])[0][:200]
+        on = f" and abstract {', '.join(params)}" if params else ""
+        raise ValueError(
+            f"{fn_name}: {param} must be {JNP_RULE}, got {param}={name}: calling it on an "
+            f"abstract integer step{on} failed with {type(err).__name__}: {first}"
+        ) from err
+    got = f"got {param}={name} returning"
+    if returned:
+        raise ValueError(f"{fn_name}: {param} must return numbers, {got} {returned[0]}")
+    if not (jnp.issubdtype(out.dtype, jnp.number) or out.dtype == jnp.bool_) or (
+        jnp.issubdtype(out.dtype, jnp.complexfloating)
+    ):
+        raise ValueError(f"{fn_name}: {param} must return real numbers, {got} {out.dtype}")
+    shapes = [np.shape(v) for v in jax.tree.leaves(params)]
+    try:
+        batch = np.broadcast_shapes(*shapes)
+    except ValueError:  # params that do not broadcast together: their own business
+        return
+    try:
+        fits = np.broadcast_shapes(out.shape, batch) == batch
+    except ValueError:
+        fits = False
+    if not fits:
+        of = f" and parameters of shape {batch}" if batch else ""
+        raise ValueError(
+            f"{fn_name}: {param} must return one value per step, {got} shape {out.shape} "
+            f"for a scalar step{of}"
+        )
+
+
 @schedule_class
 class custom(Schedule):
     """A user's own pure function ``fn(step, **params)`` as a schedule.
 
     ``fn`` must be written in ``jax.numpy``; ``params`` are leaves (batchable,
     differentiable). ``duration`` is optional. Custom schedules have no text form.
+    ``fn`` is traced once at construction on an abstract integer step and abstract
+    params: a function using ``math.*`` or a Python ``if``/``max`` on them, or one that
+    does not return one number per step, is refused there with a ``ValueError``.
 
     Example:
         >>> s = custom(lambda t, base: base / (1.0 + t), base=1.0)
@@ -240,6 +321,7 @@ class custom(Schedule):
         if duration is not None:  # stored as the field duration_: check it by its own name
             require_finite("custom", "duration", duration)
             require("custom", "duration", duration, lambda v: v >= 0, ">= 0")
+        check_function("custom", "fn", fn, params)
         object.__setattr__(self, "fn", fn)
         object.__setattr__(self, "params", dict(params))
         object.__setattr__(self, "duration_", duration)

@@ -1,4 +1,4 @@
-"""The ``schedalg`` command: show, plot, train, compare, find-lr, learn, sweep.
+"""The ``schedalg`` command: show, plot, train, compare, find-lr, learn, sweep, law.
 
 ``EXPR`` is a schedule's text form (``"warmup(cosine(1e-3, 0.0, 900), 100)"``, read by
 :func:`schedalg.parse`, which never evaluates code) or the path of a JSON file written
@@ -312,6 +312,225 @@ def cmd_sweep(args: argparse.Namespace) -> int:
     return command(args, load_schedule(args.schedule), config, _data(args.data))
 
 
+def _law_runs(specs: Sequence[str]) -> dict:
+    """``CSV=EXPR`` specs or ``schedalg train`` directories -> {name: (schedule, steps, losses)}."""
+    from schedalg import laws
+
+    runs: dict = {}
+    for spec in specs:
+        if os.path.isdir(spec):
+            name, run = os.path.basename(os.path.normpath(spec)), laws.read_run(spec)
+        else:
+            path, eq, expr = spec.partition("=")
+            if not eq or not expr.strip():
+                raise UsageError(f"run {spec!r}: expected CSV=SCHEDULE_EXPR or a train directory")
+            if not os.path.isfile(path):
+                raise UsageError(f"run {spec!r}: no such file {path}")
+            name = os.path.splitext(os.path.basename(path))[0]
+            run = laws.read_csv(path, expr)
+        base, n = name, 2
+        while name in runs:
+            name, n = f"{base}-{n}", n + 1
+        runs[name] = run
+    return runs
+
+
+def _law_out(out: str) -> str:
+    if os.path.exists(out) and not os.path.isdir(out):
+        raise UsageError(f"--out {out}: exists and is not a directory")
+    os.makedirs(out, exist_ok=True)
+    return out
+
+
+def _law_figure(path: str, title: str, ylabel: str, draw) -> str:
+    from schedalg.plot import _pyplot
+
+    plt = _pyplot()
+    fig, ax = plt.subplots(figsize=(8, 4.5), dpi=120)
+    draw(ax)
+    ax.set_xlabel("step")
+    ax.set_ylabel(ylabel)
+    ax.set_title(title)
+    ax.grid(alpha=0.3)
+    ax.legend(fontsize=8, loc="best")
+    fig.tight_layout()
+    fig.savefig(path)
+    plt.close(fig)
+    return path
+
+
+def _positive(name: str, value: int, low: int = 1) -> int:
+    if value < low:
+        raise UsageError(f"{name} must be >= {low}, got {value}")
+    return value
+
+
+def cmd_law_fit(args: argparse.Namespace) -> int:
+    import numpy as np
+
+    from schedalg import laws
+    from schedalg.laws._text import write_law
+
+    _positive("--starts", args.starts)
+    _positive("--max-iter", args.max_iter, 0)
+    runs = _law_runs(args.runs)
+    law, table = laws.fit(args.kind, runs, starts=args.starts, max_iter=args.max_iter)
+    out = _law_out(args.out)
+    law_path = write_law(law, os.path.join(out, "law.json"))
+
+    def draw(ax):
+        for i, (name, (schedule, steps, losses)) in enumerate(runs.items()):
+            color = f"C{i % 10}"
+            pred = np.asarray(law.predict(schedule, steps), np.float64)
+            ax.plot(steps, losses, color=color, alpha=0.5, linewidth=1.2, label=f"{name}")
+            ax.plot(steps, pred, color=color, linestyle="--", linewidth=1.2)
+
+    figure = _law_figure(
+        os.path.join(out, "fit.png"), f"{args.kind} law: observed (solid), predicted (dashed)",
+        "loss", draw,
+    )  # fmt: skip
+    print(table)
+    print(f"objective {table.objective:.6g}")
+    print(f"wrote {law_path}")
+    print(f"wrote {figure}")
+    return 0
+
+
+def cmd_law_predict(args: argparse.Namespace) -> int:
+    import numpy as np
+
+    from schedalg.laws._text import read_law
+
+    law = read_law(args.law)
+    schedule = load_schedule(args.schedule)
+    n = _positive("--steps", args.steps, 2)
+    _positive("--points", args.points, 1)
+    if n > MAX_STEPS:
+        raise UsageError(f"--steps must be at most {MAX_STEPS}, got {n}")
+    steps = np.unique(np.linspace(1, n - 1, min(args.points, n - 1)).round().astype(np.int64))
+    pred = np.asarray(law.predict(schedule, steps), np.float64)
+    if pred.ndim != 1:
+        raise UsageError(f"predict takes one schedule, got a batch of shape {pred.shape[:-1]}")
+    out = _law_out(args.out)
+    table = os.path.join(out, "predict.csv")
+    with open(table, "w", encoding="utf-8") as f:
+        f.write("step,loss\n")
+        f.writelines(f"{t},{v:.9g}\n" for t, v in zip(steps, pred))
+    finite = np.isfinite(pred)
+    figure = _law_figure(
+        os.path.join(out, "predict.png"), repr(schedule)[:100], "predicted loss",
+        lambda ax: (ax.plot(steps[finite], pred[finite], label="predicted loss"),
+                    ax.set_yscale("log")),
+    )  # fmt: skip
+    print(f"predicted loss at step {steps[-1]}: {_g(pred[-1])}")
+    print(f"wrote {table}")
+    print(f"wrote {figure}")
+    return 0
+
+
+def cmd_law_rank(args: argparse.Namespace) -> int:
+    from schedalg import laws
+    from schedalg.laws._text import read_law
+
+    law = read_law(args.law)
+    try:
+        with open(args.schedules, encoding="utf-8") as f:
+            lines = [line.strip() for line in f]
+    except (OSError, UnicodeDecodeError) as err:
+        raise UsageError(f"cannot read --schedules {args.schedules}: {err}") from None
+    exprs = [line for line in lines if line and not line.startswith("#")]
+    if not exprs:
+        raise UsageError(f"--schedules {args.schedules}: no schedule expressions in the file")
+    n = _positive("--steps", args.steps)
+    scored = []
+    for expr in exprs:
+        schedule = load_schedule(expr)
+        loss = laws.rank(law, schedule, n).losses
+        if loss.ndim:
+            raise UsageError(f"rank takes single schedules, {expr!r} is a batch")
+        scored.append((float(loss), repr(schedule)))
+    scored.sort(key=lambda x: x[0])
+    print(f"{'rank':>4}  {'final loss':>10}  schedule (predicted at step {n - 1})")
+    for i, (loss, text) in enumerate(scored, start=1):
+        print(f"{i:>4}  {loss:>10.6f}  {text}")
+    return 0
+
+
+def cmd_law_optimize(args: argparse.Namespace) -> int:
+    import numpy as np
+
+    import schedalg as sa
+    from schedalg import laws
+    from schedalg.laws._text import read_law
+
+    law = read_law(args.law)
+    best = laws.optimize(law, args.steps, args.peak, args.warmup, family=args.family)
+    out = _law_out(args.out)
+    saved = os.path.join(out, "schedule.json")
+    with open(saved, "w", encoding="utf-8") as f:
+        json.dump(sa.to_dict(best.schedule), f, indent=2)
+    t = np.arange(args.steps)
+    lrs = np.asarray(sa.evaluate(best.schedule, t), np.float64)
+    figure = _law_figure(
+        os.path.join(out, "optimize.png"), f"optimized {args.family} schedule", "learning rate",
+        lambda ax: ax.plot(t, lrs, label=f"predicted final loss {best.loss:.4f}"),
+    )  # fmt: skip
+    print(repr(best.schedule))
+    print(f"predicted final loss {best.loss:.6f} at step {args.steps - 1}")
+    print(f"wrote {saved}")
+    print(f"wrote {figure}")
+    return 0
+
+
+def _law_parser(sub) -> None:
+    law = sub.add_parser("law", help="fit a loss-curve law to runs; predict, rank, optimize")
+    cmds = law.add_subparsers(
+        dest="law_command",
+        required=True,
+        metavar="ACTION",
+        help="fit, predict, rank or optimize (options: schedalg law ACTION -h)",
+    )
+
+    fit = cmds.add_parser("fit", help="fit a law to logged runs")
+    fit.add_argument(
+        "runs", metavar="RUN", nargs="+",
+        help="CSV=SCHEDULE_EXPR (a step,loss CSV) or a `schedalg train` output directory",
+    )  # fmt: skip
+    fit.add_argument(
+        "--kind",
+        choices=("multi_power", "annealing"),
+        default="multi_power",
+        help="the law: multi-power (Luo et al. 2025) or annealing (Tissue et al. 2024)",
+    )
+    fit.add_argument("--starts", type=int, default=2, help="L-BFGS starts")
+    fit.add_argument("--max-iter", type=int, default=500, help="L-BFGS iterations per start")
+    fit.add_argument("--out", default="runs/law", help="writes law.json and fit.png there")
+    fit.set_defaults(run=cmd_law_fit)
+
+    pred = cmds.add_parser("predict", help="predicted loss curve of a schedule")
+    pred.add_argument("--law", required=True, help="law.json written by `law fit`")
+    pred.add_argument("--schedule", metavar="EXPR", required=True, help="schedule")
+    pred.add_argument("--steps", type=int, required=True, help="updates of the run")
+    pred.add_argument("--points", type=int, default=500, help="steps predicted (evenly spaced)")
+    pred.add_argument("--out", default="runs/law", help="writes predict.csv and predict.png")
+    pred.set_defaults(run=cmd_law_predict)
+
+    rank = cmds.add_parser("rank", help="rank schedules by predicted final loss")
+    rank.add_argument("--law", required=True, help="law.json written by `law fit`")
+    rank.add_argument("--schedules", required=True, help="file, one schedule expression a line")
+    rank.add_argument("--steps", type=int, required=True, help="updates of each run")
+    rank.set_defaults(run=cmd_law_rank)
+
+    opt = cmds.add_parser("optimize", help="the schedule with the lowest predicted final loss")
+    opt.add_argument("--law", required=True, help="law.json written by `law fit`")
+    opt.add_argument("--steps", type=int, required=True, help="updates of the run")
+    opt.add_argument("--peak", type=float, required=True, help="peak learning rate")
+    opt.add_argument("--warmup", type=int, default=0, help="linear warmup steps")
+    opt.add_argument("--family", choices=("free", "wsd"), default="free", help="schedule family")
+    opt.add_argument("--out", default="runs/law", help="writes schedule.json and optimize.png")
+    opt.set_defaults(run=cmd_law_optimize)
+
+
 def _training_options(p: argparse.ArgumentParser, out: str) -> None:
     p.add_argument("--epochs", type=int, help="passes over the training set (default 10)")
     p.add_argument("--batch-size", type=int, help="images per update (default 64)")
@@ -411,20 +630,22 @@ def parser() -> argparse.ArgumentParser:
     )  # fmt: skip
     _training_options(sweep, "runs/sweep")
     sweep.set_defaults(run=cmd_sweep)
+    _law_parser(sub)
     return p
 
 
 def main(argv: Sequence[str] | None = None) -> int:
     """Runs the command line ``argv`` (default ``sys.argv[1:]``); returns the exit status."""
     args = parser().parse_args(argv)
+    name = " ".join(filter(None, (args.command, getattr(args, "law_command", None))))
     try:
         return args.run(args)
     except (UsageError, ValueError) as err:
         message = " ".join(str(err).split())  # one line, whatever the source
-        print(f"schedalg {args.command}: {message}", file=sys.stderr)
+        print(f"schedalg {name}: {message}", file=sys.stderr)
         return 2
     except KeyboardInterrupt:
-        print(f"schedalg {args.command}: interrupted", file=sys.stderr)
+        print(f"schedalg {name}: interrupted", file=sys.stderr)
         return 130
 
 

@@ -597,7 +597,8 @@ _HIDDEN = object()  # this end falls under a wrapper (a warmup ramp) and is not 
 
 
 def _restarts(node: Schedule, maps: tuple[_Map, ...]) -> Iterator[tuple[Schedule, tuple]]:
-    """(restart node, outer-to-inner threshold maps) for each outermost restart."""
+    """(restart node, its wrappers' threshold maps, innermost first) for each outermost
+    restart."""
     name = node.name
     if name == "restart":
         yield node, maps
@@ -658,10 +659,13 @@ def cycle_ends(schedule: Schedule, until: int) -> list[int]:
     integer ``period`` and ``mult``) and rounded up to a step; ``limit`` stops the list.
     Wrappers are accounted for: ``warmup`` (a prefix warmup delays the ends), ``shift``,
     ``stretch``, ``per_epoch`` and ``join`` (offset by the piece's start, cut at its end);
-    ``scale``, ``add`` and ``clip`` leave the clock alone.
+    ``scale``, ``add`` and ``clip`` leave the clock alone. Several restarts side by side
+    (timm's decaying peak plus its floor, ``restart(a) + restart(b)``) are fine when
+    their ends up to ``until`` are the same; ends that differ raise a ``ValueError``
+    listing each restart's.
 
     Args:
-      schedule: a single (unbatched, concrete) schedule containing one restart.
+      schedule: a single (unbatched, concrete) schedule containing restarts.
       until: last step to consider (inclusive).
 
     Returns:
@@ -679,12 +683,26 @@ def cycle_ends(schedule: Schedule, until: int) -> list[int]:
             f"cycle_ends: found no restart node in {schedule!r}; cycle ends are defined for "
             "warm-restart schedules built with sa.restart(...)"
         )
-    if len(found) > 1:
+    # Restarts side by side (timm's decaying peak plus its floor's share) usually share
+    # their cycles: then the ends are theirs. Only ends that differ are ambiguous.
+    each = [_ends(node, maps, until) for node, maps in found]
+    if any(ends != each[0] for ends in each[1:]):
+        n = len(found)
+        said = [f"restart 1 of {n} ends at {_show_ends(each[0])}"]
+        said += [f"restart {i} of {n} at {_show_ends(e)}" for i, e in enumerate(each[1:], 2)]
         raise ValueError(
-            f"cycle_ends: found {len(found)} restart nodes side by side in {schedule!r}; "
-            "the cycle ends are ambiguous"
+            f"cycle_ends: found {n} restart nodes whose cycle ends differ in {schedule!r}: "
+            f"{', '.join(said)} (up to step {until}); the cycle ends are ambiguous"
         )
-    node, maps = found[0]
+    return each[0]
+
+
+def _show_ends(ends: list[int]) -> str:
+    return "[" + ", ".join(map(str, ends[:6])) + (", ...]" if len(ends) > 6 else "]")
+
+
+def _ends(node: Schedule, maps: tuple[_Map, ...], until: int) -> list[int]:
+    """The cycle ends of one restart node, mapped out through its wrappers."""
     period = node.period if node.period is not None else node.schedule.duration
     period = _exact(node, "period", period)
     mult = _exact(node, "mult", node.mult)
@@ -694,7 +712,7 @@ def cycle_ends(schedule: Schedule, until: int) -> list[int]:
     while limit is None or k < limit:
         end, length, k = end + length, length * mult, k + 1
         outer: Any = end
-        for m in maps[::-1]:  # innermost wrapper first
+        for m in maps:  # innermost wrapper first: _restarts prepends each map
             outer = m(outer)
             if outer is None or outer is _HIDDEN:
                 break

@@ -105,6 +105,24 @@ def _base(t, base):
     return base / (1.0 + t)
 
 
+def _math_cos(t, **params):
+    """A factor in plain Python: math.cos cannot take a traced step."""
+    return math.cos(t / 10)
+
+
+def _python_max(t, **params):
+    """A factor in plain Python: max() compares the traced step."""
+    return max(0.1, 1.0 - t / 100)
+
+
+def _returns_text(t, **params):
+    return "0.1"
+
+
+#: A function in plain Python, refused by every constructor that takes one.
+NOT_JNP = ("must be a jax.numpy function of the step", "_math_cos, _python_max")
+
+
 LIN = sa.linear(1.0, 0.0, 10)
 FLAT = sa.constant(1.0)  # a schedule without a duration
 NOT = 0.5  # not a schedule
@@ -141,14 +159,16 @@ CORE = [
         sa.linear,
         dict(start=1.0, end=0.0, steps=10),
         finite("start end steps"),
-        bad("steps", 0, -10, rule="must be > 0"),
+        bad("steps", -1, -10, rule="must be >= 0"),
+        # An integer past int32 becomes a float32 leaf; past float32 no value is right.
+        bad("steps", 10**40, rule="must fit in float32", shown="10**40"),
     ),
     ctor(
         "sa.cosine",
         sa.cosine,
         dict(start=1.0, end=0.0, steps=10, exponent=1.0),
         finite("start end steps exponent"),
-        bad("steps", 0, -10, rule="must be > 0"),
+        bad("steps", -1, -10, rule="must be >= 0"),
         bad("exponent", 0, -1.0, rule="must be > 0"),
     ),
     ctor(
@@ -156,7 +176,7 @@ CORE = [
         sa.polynomial,
         dict(start=1.0, end=0.0, steps=10, power=2.0),
         finite("start end steps power"),
-        bad("steps", 0, -10, rule="must be > 0"),
+        bad("steps", -1, -10, rule="must be >= 0"),
         bad("power", 0, -1.0, rule="must be > 0"),
     ),
     ctor(
@@ -235,7 +255,7 @@ CORE = [
         sa.one_cycle,
         dict(start=0.1, peak=1.0, end=0.0, steps=100, pct_up=0.3),
         finite("start peak end steps pct_up"),
-        bad("steps", 0, -10, rule="must be > 0"),
+        bad("steps", -1, -10, rule="must be >= 0"),
         bad("pct_up", 0, 1.5, -0.3, rule="must be in (0, 1]"),
         bad("shape", "cosine", "exp", rule="must be one of"),
         bad("three_phase", "yes", rule="must be True or False"),
@@ -249,17 +269,23 @@ CORE = [
     ctor(
         "sa.wsd",
         sa.wsd,
-        dict(peak=1.0, warmup=10, stable=80, decay=10, end=0.0),
-        finite("peak warmup stable decay end"),
+        dict(peak=1.0, warmup=10, stable=80, decay=10, end=0.0, start=0.1),
+        finite("peak warmup stable decay end start"),
         bad("warmup stable decay", -1, -0.5, rule="must be >= 0"),
         bad("decay_shape", "cos", "sqrt", rule="must be one of"),
+    ),
+    ctor(
+        "sa.wsd",
+        sa.wsd,
+        dict(peak=1.0, warmup=10, stable=80, decay=10, end=0.01, decay_shape="exponential"),
+        bad("end peak", 0, -0.5, rule="must be > 0 for decay_shape='exponential'"),
     ),
     ctor(
         "sa.tanh",
         sa.tanh,
         dict(start=1.0, end=0.0, steps=100, lower=-7.0, upper=3.0),
         finite("start end steps lower upper"),
-        bad("steps", 0, -10, rule="must be > 0"),
+        bad("steps", -1, -10, rule="must be >= 0"),
         bad("lower", 3.0, 5.0, rule="must be < upper"),
     ),
     ctor(
@@ -300,8 +326,9 @@ CORE = [
         SCHEDULE,
         finite("steps start"),
         bad("steps", -1, -0.5, rule="must be >= 0"),
-        bad("shape", "cos", "quadratic", rule="must be one of"),
+        bad("shape", "cos", "quadratic", "sqrt", rule="must be one of"),
         bad("prefix", "no", rule="must be True or False"),
+        bad("ramp", "t/(W+1)", "(t+1)/w", 1, rule="must be one of"),
     ),
     ctor(
         "sa.warmup",
@@ -312,9 +339,9 @@ CORE = [
     ctor(
         "sa.restart",
         sa.restart,
-        dict(schedule=LIN, period=10, mult=2.0, decay=0.5, limit=3),
+        dict(schedule=LIN, period=10, mult=2.0, decay=0.5, limit=3, floor=0.1),
         SCHEDULE,
-        finite("period mult decay limit"),
+        finite("period mult decay limit floor"),
         bad("period", 0, -10, rule="must be > 0"),
         bad("mult", 0.5, 0, rule="must be >= 1"),
         bad("decay", -0.5, rule="must be >= 0"),
@@ -325,6 +352,23 @@ CORE = [
         sa.restart,
         dict(schedule=FLAT, period=10),
         bad("period", None, rule="has no duration"),
+    ),
+    ctor(
+        "sa.cooldown",
+        sa.cooldown,
+        dict(schedule=LIN, steps=5, total=10, shape="linear"),
+        SCHEDULE,
+        finite("steps total"),
+        bad("steps", -1, -0.5, rule="must be >= 0"),
+        bad("steps", 11, 10.5, rule="must be <= total=10"),
+        bad("total", -1, rule="must be >= 0"),
+        bad("shape", "cos", "sqrt", "exponential", rule="must be one of"),
+    ),
+    ctor(
+        "sa.cooldown",
+        sa.cooldown,
+        dict(schedule=FLAT, steps=5, total=10),
+        bad("total", None, rule="has no duration"),
     ),
     ctor(
         "sa.scale",
@@ -372,6 +416,8 @@ CORE = [
         sa.custom,
         dict(fn=_base, base=1.0, duration=10),
         bad("fn", NOT, "t / 2", rule="must be callable"),
+        bad("fn", _math_cos, _python_max, rule=NOT_JNP[0], shown=NOT_JNP[1]),
+        bad("fn", _returns_text, rule="must return numbers", shown="_returns_text"),
         finite("base duration"),
         bad("duration", -1, rule="must be >= 0"),
     ),
@@ -394,6 +440,12 @@ CORE = [
         bad("rewind", -1, rule="must be >= 0"),
     ),
     ctor("sa.stretch_cycles", sa.stretch_cycles, dict(schedule=LIN), SCHEDULE, NO_DURATION),
+    ctor(
+        "sa.combine",
+        sa.combine,
+        dict(zip(("floats", "rest"), sa.partition(sa.cosine(1.0, 0.0, 10)))),
+        bad("floats rest", LIN, rule="must be the two halves of one sa.partition"),
+    ),
     ctor(
         "sa.reduce_on_plateau",
         sa.reduce_on_plateau,
@@ -421,6 +473,7 @@ EXEMPT = {
     "sa.parse": "reads text into the constructors above, which validate",
     "sa.to_dict": "writes a schedule; it builds none",
     "sa.from_dict": "reads data into the constructors above, which validate",
+    "sa.partition": "splits any schedule's leaves in two halves; it builds and checks nothing",
     "timm.PlateauLR": "the record PlateauLRScheduler returns (built by it, which validates)",
 }
 
@@ -431,6 +484,7 @@ TORCH = [
         dict(lr_lambda=abs, lr=0.1),
         finite("lr"),
         bad("lr_lambda", [abs, abs], 0.5, rule="must be one function"),
+        bad("lr_lambda", _math_cos, _python_max, rule=NOT_JNP[0], shown=NOT_JNP[1]),
         LAST_EPOCH_TORCH,
     ),
     ctor(
@@ -439,6 +493,8 @@ TORCH = [
         dict(lr_lambda=abs, lr=0.1),
         finite("lr"),
         bad("lr_lambda", [abs, abs], 0.5, rule="must be one function"),
+        bad("lr_lambda", _math_cos, _python_max, rule=NOT_JNP[0], shown=NOT_JNP[1]),
+        bad("lr_lambda", _returns_text, rule="must return numbers", shown="_returns_text"),
         LAST_EPOCH_TORCH,
     ),
     ctor(
@@ -528,13 +584,14 @@ for _name, _fn in (("torch.CyclicLR", T.CyclicLR), ("torch.CyclicMomentum", T.Cy
             bad("mode", "triangle", "exp", rule="must be one of"),
             LAST_EPOCH_TORCH,
             *([bad("cycle_momentum", False, rule="must be True")] if "Momentum" in _name else []),
-            free="scale_fn lr" + ("" if "Momentum" in _name else " cycle_momentum"),
+            free="lr" + ("" if "Momentum" in _name else " cycle_momentum"),
         ),
         ctor(
             _name,
             _fn,
             dict(_kw, scale_fn=_jnp_ones),
             bad("scale_mode", "epoch", "cycles", rule="must be 'cycle' or 'iterations'"),
+            bad("scale_fn", _math_cos, _python_max, rule=NOT_JNP[0], shown=NOT_JNP[1]),
         ),
     ]
 for _name, _fn in (
@@ -674,6 +731,13 @@ OPTAX += [
             [LIN, NOT, LIN],
             rule="must be a schedule or a function",
             shown="[linear(...), 0.5, linear(...)]",
+        ),
+        bad(
+            "schedules",
+            [LIN, _math_cos, LIN],
+            rule=NOT_JNP[0],
+            names="schedules[1]",
+            shown="[linear(...), _math_cos, linear(...)]",
         ),
         finite("boundaries"),
         bad("boundaries", [50], [50, 60, 70], rule="one entry per piece after the first"),
@@ -1019,14 +1083,14 @@ FASTAI = [
         F.SchedLin,
         dict(start=0.0, end=1.0, steps=10),
         finite("start end steps"),
-        bad("steps", 0, -10, rule="must be > 0"),
+        bad("steps", -1, -10, rule="must be >= 0"),
     ),
     ctor(
         "fastai.SchedCos",
         F.SchedCos,
         dict(start=0.0, end=1.0, steps=10),
         finite("start end steps"),
-        bad("steps", 0, -10, rule="must be > 0"),
+        bad("steps", -1, -10, rule="must be >= 0"),
     ),
     ctor(
         "fastai.SchedNo", F.SchedNo, dict(start=0.5, end=1.0, steps=10), finite("start end steps")
@@ -1045,7 +1109,7 @@ FASTAI = [
         dict(start=0.0, end=1.0, power=2.0, steps=10),
         finite("start end power steps"),
         bad("power", 0, -1.0, rule="must be > 0"),
-        bad("steps", 0, -10, rule="must be > 0"),
+        bad("steps", -1, -10, rule="must be >= 0"),
     ),
     ctor(
         "fastai.combine_scheds",
@@ -1193,8 +1257,8 @@ BRAINTOOLS = [
         bad("gamma", 0, -0.5, rule="must be > 0"),
         bad("mode", "triangle", "exp", rule="must be one of"),
         bad("scale_mode", "epoch", rule="must be 'cycle' or 'iterations'"),
+        bad("scale_fn", _math_cos, _python_max, rule=NOT_JNP[0], shown=NOT_JNP[1]),
         LAST_EPOCH_BRAINTOOLS,
-        free="scale_fn",
     ),
     ctor(
         "braintools.OneCycleLR",

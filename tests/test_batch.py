@@ -1,5 +1,8 @@
 """Batches of schedules: batched leaves against scalar rows, vmap over builders, grad,
-stack, grid, batch_shape, check, and compiling once for any numbers."""
+stack, grid, batch_shape, check, vector fields built from lists, and compiling once for
+any numbers."""
+
+import dataclasses
 
 import jax
 import jax.numpy as jnp
@@ -8,6 +11,7 @@ import optax
 import pytest
 
 import schedalg as sa
+from schedalg._core import REGISTRY
 
 
 @pytest.fixture
@@ -273,6 +277,35 @@ def test_grid_rejects_empty_axes():
         sa.grid(sa.constant, value=[])
 
 
+def test_grid_stacks_list_built_vectors_on_the_last_axis():
+    # The constructor gets whole axis arrays: [w, 2 * w] is one vector per choice of w.
+    g = sa.grid(lambda w: sa.multistep(1.0, [w, 2 * w], 0.1), w=[10, 20, 30])
+    assert sa.batch_shape(g) == (3,)
+    np.testing.assert_array_equal(g.milestones, [[10, 20], [20, 40], [30, 60]])
+    t = np.arange(0, 70)
+    want = [_call(sa.multistep(1.0, [w, 2 * w], 0.1), t) for w in (10, 20, 30)]
+    np.testing.assert_allclose(sa.evaluate(g, t), np.stack(want), rtol=1e-6)
+
+    g = sa.grid(
+        lambda a, b: sa.piecewise_constant([a, b], [1.0, 0.5, 0.1]), a=[5, 10], b=[20, 30, 40]
+    )
+    assert sa.batch_shape(g) == (2, 3) and np.shape(g.boundaries) == (2, 3, 2)
+    np.testing.assert_array_equal(g.boundaries[1, 2], [10, 40])
+
+
+def test_grid_rejects_a_constructor_whose_batch_is_not_the_grid():
+    # A whole axis given to a vector field is read as one vector of 3 milestones.
+    with pytest.raises(
+        ValueError,
+        match=r"grid: the constructor returned a schedule of batch shape \(\), expected \(3,\)",
+    ):
+        sa.grid(lambda m: sa.multistep(1.0, m, 0.1), m=[10, 20, 30])
+    with pytest.raises(ValueError, match=r"batch shape \(2, 2\), expected \(2,\)"):
+        sa.grid(lambda s: sa.cosine(s, 0.0, 10), s=[[1.0, 2.0], [3.0, 4.0]])
+    with pytest.raises(ValueError, match="grid: the constructor must return a schedule, got 0.5"):
+        sa.grid(lambda s: 0.5, s=[1.0, 2.0])
+
+
 def test_batch_shape_of_scalars_vectors_and_broadcasts():
     assert sa.batch_shape(sa.cosine(1.0, 0.0, 10)) == ()
     assert sa.batch_shape(sa.multistep(1.0, [1, 2, 3], 0.5)) == ()
@@ -282,6 +315,139 @@ def test_batch_shape_of_scalars_vectors_and_broadcasts():
     assert sa.batch_shape(nested) == (5,)
     with pytest.raises(ValueError, match="batch_shape: leaves do not broadcast"):
         sa.batch_shape(sa.cosine(np.ones(3), 0.0, np.full(4, 10)))
+
+
+# ----------------------------------------------------------------------------
+# Vector fields (rank 1) built from lists of batched or traced numbers
+
+#: A valid call, (args, kwargs), of every class with a vector field.
+VECTOR_CALLS = {
+    "multistep": ((), dict(start=1.0, milestones=[10, 20], factor=0.5)),
+    "piecewise_constant": ((), dict(boundaries=[10, 20], values=[1.0, 0.5, 0.1])),
+    "piecewise_linear": ((), dict(boundaries=[0, 10, 20], values=[0.0, 1.0, 0.5])),
+    "join": (
+        (sa.linear(0.0, 1.0, 10), sa.constant(1.0), sa.cosine(1.0, 0.0, 30)),
+        dict(boundaries=[10, 20]),
+    ),
+}
+VECTOR_FIELDS = sorted(
+    (name, f.name)
+    for name, cls in REGISTRY.items()
+    for f in dataclasses.fields(cls)
+    if f.metadata.get("rank") == 1
+)
+TV = np.arange(0, 80)  # past every knot of VECTOR_CALLS scaled by 3
+KS = (1, 2, 3)  # each member scales the valid vector by k (sorted and >= 0 stay so)
+
+
+def _valid(name):
+    if name not in VECTOR_CALLS:
+        pytest.fail(f"add a valid call of {name} (it has vector fields) to VECTOR_CALLS")
+    return VECTOR_CALLS[name]
+
+
+def _vector_call(name, field, value):
+    args, kwargs = _valid(name)
+    return REGISTRY[name](*args, **{**kwargs, field: value})
+
+
+def _scaled_rows(name, field):
+    """The reference: the members built from one concrete (len(KS), K) array."""
+    base = _valid(name)[1][field]
+    return _vector_call(name, field, np.array([[k * x for x in base] for k in KS]))
+
+
+def test_vector_fields_are_enumerated_from_the_registry():
+    known = {("multistep", "milestones"), ("join", "boundaries")}
+    known |= {
+        (n, f) for n in ("piecewise_constant", "piecewise_linear") for f in ("boundaries", "values")
+    }
+    assert known <= set(VECTOR_FIELDS)
+
+
+@pytest.mark.parametrize("name, field", VECTOR_FIELDS)
+def test_vector_field_from_a_list_of_tracers_under_vmap(name, field):
+    base = _valid(name)[1][field]
+    ks = jnp.asarray(KS)
+    got = jax.vmap(lambda k: _vector_call(name, field, [k * x for x in base]))(ks)
+    want = _scaled_rows(name, field)
+    assert np.shape(getattr(got, field)) == (len(KS), len(base))
+    np.testing.assert_allclose(np.asarray(getattr(got, field)), getattr(want, field))
+    values = jax.vmap(lambda k: _vector_call(name, field, [k * x for x in base])(TV))(ks)
+    np.testing.assert_allclose(values, sa.evaluate(want, TV), rtol=1e-6)
+
+
+@pytest.mark.parametrize("name, field", VECTOR_FIELDS)
+def test_vector_field_from_a_list_of_tracers_under_jit(name, field):
+    base = _valid(name)[1][field]
+    got = jax.jit(lambda k: _vector_call(name, field, [k * x for x in base]))(2)
+    want = _vector_call(name, field, [2 * x for x in base])
+    np.testing.assert_allclose(np.asarray(getattr(got, field)), getattr(want, field))
+    np.testing.assert_allclose(_call(got, TV), _call(want, TV), rtol=1e-6)
+
+
+@pytest.mark.parametrize("name, field", VECTOR_FIELDS)
+def test_vector_field_from_a_list_of_batched_numbers_stacks_on_the_last_axis(name, field):
+    base = _valid(name)[1][field]
+    want = _scaled_rows(name, field)
+    for w in (np.asarray(KS), jnp.asarray(KS)):
+        s = _vector_call(name, field, [x * w for x in base])
+        assert isinstance(getattr(s, field), np.ndarray)  # concrete: NumPy, as for numbers
+        assert sa.batch_shape(s) == (len(KS),)
+        np.testing.assert_allclose(getattr(s, field), getattr(want, field))
+        np.testing.assert_allclose(sa.evaluate(s, TV), sa.evaluate(want, TV), rtol=1e-6)
+
+
+def test_vector_list_broadcasts_numbers_against_batched_entries():
+    s = sa.multistep(1.0, [5, np.array([10, 20]), np.array([[30], [40]])], 0.5)
+    assert sa.batch_shape(s) == (2, 2)
+    np.testing.assert_array_equal(s.milestones[1, 0], [5, 10, 40])
+    # Plain (nested) numbers keep np.asarray's meaning: rows are the batch.
+    rows = sa.multistep(1.0, [[10, 20], [15, 30]], 0.5)
+    assert sa.batch_shape(rows) == (2,)
+    np.testing.assert_array_equal(rows.milestones, [[10, 20], [15, 30]])
+
+
+def test_scalar_field_lists_batch_along_the_first_axis_even_when_traced():
+    got = jax.jit(lambda a, b: sa.cosine([a, b], 0.0, 10))(1.0, 2.0)
+    want = sa.cosine(np.array([1.0, 2.0]), 0.0, 10)
+    np.testing.assert_array_equal(np.asarray(got.start), [1.0, 2.0])
+    np.testing.assert_allclose(sa.evaluate(got, TV), sa.evaluate(want, TV))
+    got = jax.vmap(lambda a: sa.cosine(1.0, 0.0, [a, 2 * a]))(jnp.array([10, 20, 30]))
+    assert np.shape(got.steps) == (3, 2)
+    np.testing.assert_array_equal(np.asarray(got.steps)[2], [30, 60])
+    arrays = sa.cosine([np.ones(3), np.full(3, 2.0)], 0.0, 10)  # rows, as np.asarray
+    assert sa.batch_shape(arrays) == (2, 3)
+
+
+def test_list_built_vectors_round_trip_through_text_and_stack():
+    s = sa.multistep(1.0, [np.array([10, 20]), 30], 0.5)
+    assert isinstance(s.milestones, np.ndarray)
+    text = "multistep(start=1.0, milestones=[[10, 30], [20, 30]], factor=0.5)"
+    assert repr(s) == text
+    assert repr(sa.parse(text)) == text
+    assert repr(sa.from_dict(sa.to_dict(s))) == text
+    built = jax.jit(lambda k: sa.multistep(1.0, [10 * k, 30 * k], 0.5))
+    stacked = sa.stack([built(1), built(2)])
+    assert sa.batch_shape(stacked) == (2,)
+    np.testing.assert_array_equal(stacked.milestones, [[10, 30], [20, 60]])
+
+
+@pytest.mark.parametrize(
+    "build",
+    [
+        lambda: sa.multistep(1.0, [[1, 2], [3]]),
+        lambda: sa.multistep(1.0, [np.arange(2), np.arange(3)]),
+        lambda: jax.jit(lambda a: sa.multistep(1.0, [[a, 2], [3]]).start)(1),
+        lambda: jax.jit(lambda a: sa.piecewise_constant([a, jnp.tile(a, 2)], [1, 2, 3]).values)(
+            jnp.arange(2)
+        ),
+    ],
+    ids=["ragged", "unbroadcastable", "ragged_traced", "unbroadcastable_traced"],
+)
+def test_ragged_vector_lists_are_rejected(build):
+    with pytest.raises(ValueError, match="must be a number or a rectangular array of numbers"):
+        build()
 
 
 # ----------------------------------------------------------------------------
@@ -295,8 +461,8 @@ def test_check_passes_good_batches_through():
 
 def test_check_catches_bad_batched_leaf_and_names_the_path():
     # Built under vmap, the bad row passes construction; check() finds it afterwards.
-    bad = jax.vmap(lambda n: sa.warmup(sa.cosine(1.0, 0.0, n), 5))(jnp.array([10, 0, 30]))
-    with pytest.raises(ValueError, match=r"warmup\.schedule: cosine: steps must be > 0"):
+    bad = jax.vmap(lambda n: sa.warmup(sa.cosine(1.0, 0.0, n), 5))(jnp.array([10, -1, 30]))
+    with pytest.raises(ValueError, match=r"warmup\.schedule: cosine: steps must be >= 0"):
         sa.check(bad)
     unsorted = jax.vmap(lambda m: sa.multistep(1.0, m, 0.5))(jnp.array([[1, 2], [5, 3]]))
     with pytest.raises(ValueError, match="multistep: multistep: milestones must be sorted"):

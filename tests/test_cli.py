@@ -128,7 +128,7 @@ def test_show_reads_a_json_file(tmp_path, capsys):
     "argv, message",
     [
         (["show", "cosine(1e-3, 0.0, 10)", "--steps", str(10**12)], "--steps must be between"),
-        (["show", "cosine(1e-3, 0.0, 0)"], "steps must be > 0, got steps=0"),
+        (["show", "cosine(1e-3, 0.0, -1)"], "steps must be >= 0, got steps=-1"),
         (["show", "open('x')"], "unknown schedule 'open'"),
         (["show", "broken.json"], "cannot read schedule file broken.json"),
         (["plot", "constant(1.0)", "-o", "x.txt"], "file type must be one of"),

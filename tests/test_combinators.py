@@ -1,7 +1,10 @@
 """Combinators (join, warmup, restart) and transforms (scale, add, clip, shift, stretch,
 per_epoch, custom) against NumPy float64 references, PyTorch's SGDR, and their errors."""
 
+import math
+
 import jax
+import jax.numpy as jnp
 import numpy as np
 import pytest
 import torch
@@ -158,6 +161,102 @@ def test_warmup_duration_without_prefix_is_the_longer():
     assert int(sa.warmup(sa.cosine(1.0, 0.0, 50), 80, prefix=False).duration) == 80
 
 
+def nanogpt_lr(it, learning_rate, min_lr, warmup_iters, lr_decay_iters):
+    """nanoGPT's train.py get_lr, written from its formula."""
+    if it < warmup_iters:
+        return learning_rate * (it + 1) / (warmup_iters + 1)
+    if it > lr_decay_iters:
+        return min_lr
+    decay_ratio = (it - warmup_iters) / (lr_decay_iters - warmup_iters)
+    return min_lr + 0.5 * (1.0 + math.cos(math.pi * decay_ratio)) * (learning_rate - min_lr)
+
+
+def llm_c_lr(step, max_lr, final_frac, warmup_iters, total):
+    """llm.c's train_gpt2 get_lr (cosine to max_lr * final_frac), from its formula."""
+    min_lr = max_lr * final_frac
+    if step < warmup_iters:
+        return max_lr * (step + 1) / warmup_iters
+    decay_ratio = (step - warmup_iters) / (total - warmup_iters)
+    return min_lr + 0.5 * (1.0 + math.cos(math.pi * decay_ratio)) * (max_lr - min_lr)
+
+
+@pytest.mark.parametrize("w", [0, 1, 7, 200])
+def test_warmup_ramp_plus_one_over_w_plus_one_is_nanogpt(w, x64):
+    lr, min_lr, decay_iters = 6e-4, 6e-5, 2500
+    s = sa.warmup(sa.cosine(lr, min_lr, decay_iters - w), w, ramp="(t+1)/(W+1)")
+    want = np.array([nanogpt_lr(int(t), lr, min_lr, w, decay_iters) for t in T])
+    _check_three_ways(s, want)
+
+
+@pytest.mark.parametrize("w", [0, 1, 7, 200])
+def test_warmup_ramp_plus_one_over_w_is_llm_c(w, x64):
+    lr, frac, total = 6e-4, 0.1, 2999
+    s = sa.warmup(sa.cosine(lr, lr * frac, total - w), w, ramp="(t+1)/W")
+    want = np.array([llm_c_lr(int(t), lr, frac, w, total) for t in T])
+    _check_three_ways(s, want)
+    if w:  # the target on step W - 1, one step earlier than the default ramp
+        assert at(s, w - 1) == [lr] and at(sa.warmup(s.schedule, w), w - 1) != [lr]
+
+
+@pytest.mark.parametrize("ramp", ["t/W", "(t+1)/W", "(t+1)/(W+1)"])
+@pytest.mark.parametrize("shape", ["linear", "cosine", "1-sqrt", "exponential", "constant"])
+def test_warmup_ramp_fraction_goes_through_the_shape(ramp, shape, x64):
+    w, start, target = 40, 0.01, 0.8
+    s = sa.warmup(sa.constant(target), w, start=start, shape=shape, ramp=ramp)
+    t = np.arange(60, dtype=np.float64)
+    x = {"t/W": t / w, "(t+1)/W": (t + 1) / w, "(t+1)/(W+1)": (t + 1) / (w + 1)}[ramp]
+    x = np.minimum(x, 1.0)
+    weight = {
+        "linear": x,
+        "cosine": 0.5 * (1.0 - np.cos(np.pi * x)),
+        "1-sqrt": 1.0 - np.sqrt(1.0 - x),
+    }
+    if shape == "exponential":
+        ramped = start * (target / start) ** x
+    elif shape == "constant":
+        ramped = np.where(x >= 1.0, target, start)
+    else:
+        ramped = start + (target - start) * weight[shape]
+    want = np.where(t < w, ramped, target)
+    _check_three_ways(s, want, t=t.astype(np.int64))
+
+
+@pytest.mark.parametrize("warmup_type", ["linear", "cosine", "1-sqrt"])
+@pytest.mark.parametrize("decay_type", ["linear", "cosine", "1-sqrt"])
+@pytest.mark.parametrize("min_lr_ratio", [0.0, 0.1])
+def test_warmup_shapes_and_wsd_start_match_transformers_wsd(
+    warmup_type, decay_type, min_lr_ratio, x64
+):
+    optimization = pytest.importorskip("transformers.optimization")
+    lr, w, stable, decay = 3e-4, 100, 700, 300
+    param = torch.nn.Parameter(torch.zeros(1))
+    hf = optimization.get_wsd_schedule(
+        torch.optim.SGD([param], lr=lr),
+        num_warmup_steps=w,
+        num_decay_steps=decay,
+        num_stable_steps=stable,
+        warmup_type=warmup_type,
+        decay_type=decay_type,
+        min_lr_ratio=min_lr_ratio,
+    )
+    t = T[:1200]
+    want = np.array([lr * hf.lr_lambdas[0](int(step)) for step in t])
+    floor = lr * min_lr_ratio
+    body = sa.wsd(lr, 0, stable, decay, end=floor, decay_shape=decay_type)
+    s = sa.warmup(body, w, start=floor, shape=warmup_type)
+    _check_three_ways(s, want, t=t, rtol=1e-12, atol=1e-18)
+    if warmup_type == "linear":  # HF's min_lr_ratio warmup is wsd's start
+        flat = sa.wsd(lr, w, stable, decay, start=floor, end=floor, decay_shape=decay_type)
+        _check_three_ways(flat, want, t=t, rtol=1e-12, atol=1e-18)
+
+
+def test_warmup_1_sqrt_has_finite_gradients_at_the_end_of_the_ramp():
+    def last_ramp_step(start):
+        return sa.warmup(sa.constant(1.0), 10, start=start, shape="1-sqrt")(jnp.arange(12)).sum()
+
+    assert np.isfinite(float(jax.grad(last_ramp_step)(0.1)))
+
+
 # ----------------------------------------------------------------------------
 # restart
 
@@ -221,6 +320,125 @@ def test_restart_cosine_matches_torch_cosine_annealing_warm_restarts(t_mult, x64
     s = sa.restart(sa.cosine(lr, eta_min, t_0), mult=t_mult)
     got = np.asarray(_call(s, np.arange(n)))
     np.testing.assert_allclose(got, np.asarray(want), rtol=1e-9, atol=1e-15)
+
+
+def np_restart_floor(t, inner, duration, floor, decay=1.0, mult=1.0, limit=None):
+    """Cycle k with a floor: f + (v - f) * (p * decay**k - f) / (p - f), p = inner(0)."""
+    out = []
+    for step in np.asarray(t):
+        start, k, length = 0.0, 0, float(duration)
+        while step >= start + length and (limit is None or k < limit - 1):
+            start, k = start + length, k + 1
+            length = duration * mult**k
+        v = inner(min(step - start, length) * duration / length)
+        p = inner(0.0)
+        out.append(floor + (v - floor) * (p * decay**k - floor) / (p - floor))
+    return np.asarray(out)
+
+
+@pytest.mark.parametrize(
+    "kwargs",
+    [{"decay": 0.5}, {"mult": 2, "decay": 0.7}, {"mult": 1.5, "decay": 0.3, "limit": 3}],
+    ids=lambda k: ",".join(f"{a}={b}" for a, b in k.items()),
+)
+def test_restart_floor_decays_the_start_and_keeps_the_floor(kwargs, x64):
+    inner = sa.cosine(1.0, 0.1, 200)
+    s = sa.restart(inner, floor=0.1, **kwargs)
+    want = np_restart_floor(T, lambda x: np_cosine(x, 1.0, 0.1, 200), 200, 0.1, **kwargs)
+    _check_three_ways(s, want, rtol=1e-9, atol=1e-12)
+    assert float(s(199)) == pytest.approx(np_cosine(199, 1.0, 0.1, 200))  # cycle 0: itself
+
+
+def test_restart_floor_without_decay_is_the_plain_restart_exactly():
+    inner = sa.cosine(1.0, 0.1, 20)
+    t = np.arange(100)
+    plain = np.asarray(_call(sa.restart(inner, mult=2), t))
+    np.testing.assert_array_equal(np.asarray(_call(sa.restart(inner, mult=2, floor=0.3), t)), plain)
+    first = np.asarray(_call(sa.restart(inner, decay=0.5, floor=0.1), t))[:20]
+    np.testing.assert_array_equal(first, plain[:20])  # cycle 0 is the schedule itself
+
+
+def test_restart_floor_equal_to_the_start_holds_the_floor_without_nan():
+    flat = sa.restart(sa.linear(0.2, 0.5, 10), decay=0.5, floor=0.2)  # p == f: 0 / 0
+    got = np.asarray(_call(flat, np.arange(40)))
+    np.testing.assert_allclose(got[:10], np.linspace(0.2, 0.47, 10), rtol=1e-6)
+    np.testing.assert_array_equal(got[10:], np.float32(0.2))
+
+    def total(floor):
+        s = sa.restart(sa.linear(0.2, 0.5, 10), decay=0.5, floor=floor)
+        return jnp.sum(s(jnp.arange(40)))
+
+    assert np.isfinite(float(jax.grad(total)(0.2)))
+
+
+def test_restart_floor_is_a_batchable_leaf():
+    s = sa.restart(sa.cosine(1.0, 0.1, 10), decay=0.5, floor=np.array([0.1, 0.0]))
+    got = np.asarray(sa.evaluate(s, np.array([10, 15])))
+    assert got.shape == (2, 2)
+    assert got[:, 0].tolist() == pytest.approx([0.5, 0.5])  # the decayed start, both
+    assert got[1, 1] == pytest.approx(0.5 * float(sa.cosine(1.0, 0.1, 10)(5)))  # floor 0
+
+
+# ----------------------------------------------------------------------------
+# cooldown
+
+
+def np_cooldown_factor(t, steps, total, shape):
+    t = np.asarray(t, np.float64)
+    x = np.clip((t - (total - steps)) / steps, 0.0, 1.0) if steps else (t >= total) * 1.0
+    factor = {"linear": 1.0 - x, "cosine": 0.5 * (1.0 + np.cos(np.pi * x))}
+    factor["1-sqrt"] = 1.0 - np.sqrt(x)
+    return np.where(t < total - steps, 1.0, factor[shape])
+
+
+def big_vision_lr(step, base, total_steps, cooldown_steps, decay):
+    """big_vision's create_learning_rate_schedule (cosine or rsqrt-free linear decay, no
+    warmup) with its cooldown factor min(1, (total - step) / cooldown_steps)."""
+    progress = min(max(step / total_steps, 0.0), 1.0)
+    lr = base * 0.5 * (1.0 + math.cos(math.pi * progress)) if decay == "cosine" else base
+    return lr * min(1.0, (total_steps - step) / cooldown_steps)
+
+
+@pytest.mark.parametrize("decay", ["cosine", "constant"])
+def test_cooldown_linear_is_big_vision_cooldown(decay, x64):
+    base, total, steps = 0.1, 2000, 300
+    inner = sa.cosine(base, 0.0, total) if decay == "cosine" else sa.constant(base)
+    s = sa.cooldown(inner, steps, total)
+    t = T[total >= T]  # big_vision's factor goes negative after total; cooldown holds 0
+    want = np.array([big_vision_lr(int(x), base, total, steps, decay) for x in t])
+    _check_three_ways(s, want, t=t)
+    assert at(s, total, total + 500) == [0.0, 0.0]
+
+
+@pytest.mark.parametrize("shape", ["linear", "cosine", "1-sqrt"])
+@pytest.mark.parametrize("steps", [0, 1, 250, 1000])
+def test_cooldown_shapes_multiply_the_schedule(shape, steps, x64):
+    inner = sa.warmup(sa.exponential(1.0, 0.5, 500), 100)
+    s = sa.cooldown(inner, steps, 1000, shape=shape)
+    want = np.asarray(inner(T)) * np_cooldown_factor(T, steps, 1000, shape)
+    _check_three_ways(s, want)
+    assert s.duration == 1000
+
+
+def test_cooldown_total_defaults_to_the_duration_and_wsd_is_a_cooldown():
+    s = sa.cooldown(sa.warmup(sa.constant(1.0), 10), 20, 100)
+    wsd = sa.wsd(1.0, 10, 70, 20)
+    t = np.arange(120)
+    np.testing.assert_allclose(np.asarray(_call(s, t)), np.asarray(_call(wsd, t)), atol=1e-7)
+    inner = sa.cosine(1.0, 0.2, 50)
+    c = sa.cooldown(inner, 10, shape="1-sqrt")  # total = 50: from step 40 to step 50
+    assert c.duration == 50
+    want = [float(inner(39)), float(inner(40)), float(inner(45)) * (1 - math.sqrt(0.5)), 0.0]
+    assert at(c, 39, 40, 45, 50) == pytest.approx(want, rel=1e-6)
+    with pytest.raises(ValueError, match="cooldown: schedule constant has no duration"):
+        sa.cooldown(sa.constant(1.0), 10)
+
+
+def test_cooldown_1_sqrt_has_finite_gradients_at_its_start():
+    def total(steps):
+        return jnp.sum(sa.cooldown(sa.constant(1.0), steps, 100, shape="1-sqrt")(jnp.arange(120)))
+
+    assert np.isfinite(float(jax.grad(total)(20.0)))
 
 
 # ----------------------------------------------------------------------------
@@ -294,6 +512,74 @@ def test_custom_params_are_leaves_and_duration_is_optional():
         np.asarray(_vcall(batched, np.arange(3))), [[2, 1, 0.5]] * 1 + [[4, 2, 1]]
     )
     assert len(jax.tree_util.tree_leaves(s)) == 3
+
+
+def _uses_math(t, steps):
+    return (1 - math.cos(t * math.pi / steps)) / 2
+
+
+def _uses_max(t, base):
+    return base / max(t, 1)
+
+
+def _uses_if(t, base, steps):
+    return base if t < steps else 0.0
+
+
+def _branches_on_a_param(t, base):
+    return base * 0.5**t if base > 0 else 0.0
+
+
+@pytest.mark.parametrize(
+    "fn, params, cause",
+    [
+        (_uses_math, dict(steps=10.0), jax.errors.ConcretizationTypeError),
+        (_uses_max, dict(base=1.0), jax.errors.ConcretizationTypeError),
+        (_uses_if, dict(base=1.0, steps=10), jax.errors.ConcretizationTypeError),
+        # a Python `if` on a concrete parameter would pass once and fail under vmap
+        (_branches_on_a_param, dict(base=1.0), jax.errors.ConcretizationTypeError),
+        (lambda t: t / 2, dict(base=1.0), TypeError),  # no keyword parameter `base`
+    ],
+)
+def test_custom_refuses_a_function_that_is_not_jax_numpy_at_construction(fn, params, cause):
+    with pytest.raises(ValueError) as err:
+        sa.custom(fn, **params)
+    message = str(err.value)
+    assert message.startswith("custom: fn must be a jax.numpy function of the step"), message
+    assert "math." in message and "Python if" in message, message
+    assert f"got fn={fn.__name__}" in message, message
+    assert isinstance(err.value.__cause__, cause)  # the original error, chained
+
+
+@pytest.mark.parametrize(
+    "fn, params, rule",
+    [
+        (lambda t: "0.1", {}, "must return numbers, got fn=<lambda> returning str"),
+        (lambda t: None, {}, "must return numbers, got fn=<lambda> returning NoneType"),
+        (lambda t: t + 1j, {}, "must return real numbers, got fn=<lambda> returning complex64"),
+        (lambda t: jnp.ones(3), {}, "must return one value per step, got fn=<lambda> returning"),
+        (
+            lambda t, a: jnp.ones((3, 1)) * a,
+            dict(a=np.ones(2)),
+            "got fn=<lambda> returning shape (3, 2) for a scalar step and parameters of shape (2,)",
+        ),
+    ],
+)
+def test_custom_refuses_a_function_returning_no_number_or_a_wrong_shape(fn, params, rule):
+    with pytest.raises(ValueError, match="^custom: fn ") as err:
+        sa.custom(fn, **params)
+    assert rule in str(err.value)
+
+
+def test_custom_check_passes_jax_numpy_functions_batched_and_traced_params():
+    batched = sa.custom(lambda t, base: base / (1.0 + t), base=np.array([1.0, 2.0]))
+    assert batched(1).tolist() == [0.5, 1.0]
+    # Built inside jit and vmap the parameters are tracers: the check still runs.
+    build = lambda b: sa.custom(lambda t, base: base * 0.5**t, base=b)(2)  # noqa: E731
+    assert float(jax.jit(build)(4.0)) == 1.0
+    assert jax.vmap(build)(jnp.array([4.0, 8.0])).tolist() == [1.0, 2.0]
+    with pytest.raises(ValueError, match="custom: fn must be a jax.numpy function"):
+        jax.jit(lambda b: sa.custom(_uses_max, base=b)(2))(4.0)
 
 
 def test_transform_durations():

@@ -39,7 +39,7 @@ def test_every_number_is_a_leaf_and_structure_is_static():
 
 def test_unflatten_skips_validation_so_any_leaves_flow():
     s = sa.cosine(1.0, 0.0, 10)
-    zeros = jax.tree.map(lambda x: 0, s)  # steps=0 would fail the constructor
+    zeros = jax.tree.map(lambda x: 0, s)  # exponent=0 would fail the constructor
     assert isinstance(zeros, sa.cosine) and zeros.steps == 0
     assert repr(zeros) == "cosine(start=0, end=0, steps=0, exponent=0)"
 

@@ -6,12 +6,14 @@ arithmetic for floors and cycle positions.
 
 import dataclasses
 import math
+from fractions import Fraction
 
 import jax
 import numpy as np
 import pytest
 
 import schedalg as sa
+from schedalg import _core
 
 MAX32 = 2**31 - 1
 BIG = 2**40 + 12345
@@ -245,6 +247,8 @@ def _anneal(start, end, frac, shape):
         return end if frac >= 1.0 else start
     if shape == "1-sqrt":
         return start + (end - start) * math.sqrt(frac)
+    if shape == "exponential":
+        return start * (end / start) ** frac
     return start + (end - start) * frac
 
 
@@ -315,7 +319,7 @@ def model(s, t):
     if name == "wsd":
         w, st = f["warmup"], f["stable"]
         if t < w:
-            return f["peak"] * t / w
+            return f["start"] + (f["peak"] - f["start"]) * t / w
         if t < w + st:
             return f["peak"]
         return _anneal(f["peak"], f["end"], _frac(t - w - st, f["decay"]), f["decay_shape"])
@@ -333,16 +337,31 @@ def model(s, t):
         return model(pieces[i], t - starts[i])
     inner = f.get("schedule")
     if name == "warmup":
-        if t < f["steps"]:
-            return _anneal(f["start"], model(inner, 0), _frac(t, f["steps"]), f["shape"])
-        return model(inner, t - f["steps"] if f["prefix"] else t)
+        w = f["steps"]
+        if t < w:
+            x = {"t/W": _frac(t, w), "(t+1)/W": _frac(t + 1, w)}.get(f["ramp"])
+            x = _frac(t + 1, w + 1) if x is None else x  # "(t+1)/(W+1)"
+            if f["shape"] == "1-sqrt":
+                return f["start"] + (model(inner, 0) - f["start"]) * (1.0 - math.sqrt(1.0 - x))
+            return _anneal(f["start"], model(inner, 0), x, f["shape"])
+        return model(inner, t - w if f["prefix"] else t)
     if name == "restart":
         period = _num(inner.duration) if f["period"] is None else f["period"]
         reference = period if inner.duration is None else _num(inner.duration)
         k, local, length = _cycle(t, period, f["mult"])
         if f["limit"] is not None and k >= f["limit"]:
             k, local, length = f["limit"] - 1, reference, reference
-        return model(inner, local * reference / length) * f["decay"] ** k
+        v, gain, floor = model(inner, local * reference / length), f["decay"] ** k, f["floor"]
+        if floor is None or gain == 1:
+            return v * gain
+        p = model(inner, 0)
+        return floor if p == floor else floor + (v - floor) * (p * gain - floor) / (p - floor)
+    if name == "cooldown":
+        total = _num(inner.duration) if f["total"] is None else f["total"]
+        begin = total - f["steps"]
+        x = _frac(t - begin, f["steps"])
+        shaped = {"linear": 1.0 - x, "cosine": _half_cos(x), "1-sqrt": 1.0 - math.sqrt(x)}
+        return model(inner, t) * (1.0 if t < begin else shaped[f["shape"]])
     if name in ("scale", "add"):
         other = f["factor" if name == "scale" else "other"]
         other = model(other, t) if isinstance(other, sa.Schedule) else other
@@ -409,16 +428,34 @@ def catalogue():
         ),
         ("wsd", sa.wsd(1.0, 100, 500, 400, end=0.1, decay_shape="cosine"), [100, 600, 1000]),
         ("wsd_sqrt", sa.wsd(1.0, 100, 500, 400, decay_shape="1-sqrt"), [100, 600, 1000]),
+        (
+            "wsd_exp_start",
+            sa.wsd(1.0, 100, 500, 400, start=0.1, end=0.01, decay_shape="exponential"),
+            [100, 600, 1000],
+        ),
+        ("wsd_zero", sa.wsd(1.0, 0, 0, 0, end=0.2), [0]),
+        ("linear_zero", sa.linear(1.0, 0.1, 0), [0]),
         ("tanh", sa.tanh(1.0, 0.0, 1000), [1000]),
         ("join", sa.join(lin, cos), [100, 1100]),
         ("join_at", sa.join(sa.constant(1.0), sa.linear(2.0, 0.0, 10), boundaries=[50]), [50, 60]),
         ("warmup", sa.warmup(cos, 100), [100, 1100]),
         ("warmup_over", sa.warmup(cos, 100, start=0.01, shape="cosine", prefix=False), [100, 1000]),
         ("warmup_constant", sa.warmup(cos, 100, start=0.01, shape="constant"), [100, 1100]),
+        ("warmup_1_sqrt", sa.warmup(cos, 100, start=0.01, shape="1-sqrt"), [100, 1100]),
+        ("warmup_llm_c", sa.warmup(cos, 100, ramp="(t+1)/W"), [99, 100, 1100]),
+        ("warmup_nanogpt", sa.warmup(cos, 100, ramp="(t+1)/(W+1)", prefix=False), [100, 1000]),
         ("restart", sa.restart(cos), [1000, 2000]),
         ("restart_mult2", sa.restart(cos, mult=2, decay=0.5), [1000, 3000, 7000]),
         ("restart_limit", sa.restart(lin, 500, mult=2, limit=3), [500, 1500, 3500]),
         ("restart_mult1.5", sa.restart(cos, mult=1.5), [1000, 2500, 4750]),
+        ("restart_floor", sa.restart(cos, mult=2, decay=0.5, floor=0.1), [1000, 3000, 7000]),
+        ("cooldown", sa.cooldown(cos, 200), [800, 1000]),
+        (
+            "cooldown_cosine",
+            sa.cooldown(sa.inverse_sqrt(1.0, 100), 300, 1000, shape="cosine"),
+            [100, 700, 1000],
+        ),
+        ("cooldown_1_sqrt", sa.cooldown(sa.constant(0.5), 250, 1000, shape="1-sqrt"), [750, 1000]),
         ("scale", sa.scale(sa.inverse_sqrt(1.0, 100), 3.0), [100]),
         ("scale_schedule", sa.scale(cos, sa.step(1.0, 300, 0.5)), [300, 1000]),
         ("add", sa.add(cos, 0.1), [1000]),
@@ -491,3 +528,204 @@ def test_every_schedule_at_zero_one_boundaries_and_int32_max():
 
 def test_every_schedule_at_zero_one_boundaries_and_2_pow_40_under_x64(x64):
     _check_catalogue([MAX32, 2**40], np.int64, np.float64, rtol=1e-6, atol=1e-12)
+
+
+# ----------------------------------------------------------------------------
+# Growing restarts: every cycle boundary up to 2**31 - 1, in float32/int32.
+
+
+def _cycle_starts(period, mult, top=MAX32):
+    """The start of every cycle up to ``top`` (Python integers)."""
+    starts, start, length = [], 0, period
+    while start <= top:
+        starts.append(start)
+        start, length = start + length, length * mult
+    return starts
+
+
+def _boundary_steps(period, mult):
+    near = {s + d for s in _cycle_starts(period, mult) for d in (-1, 0, 1)}
+    return np.asarray(sorted(x for x in near if 0 <= x <= MAX32), np.int32)
+
+
+# (period, mult) as given to restart; whole numbers, some of them as floats.
+GROWING = [(1000, 2), (7, 2), (1000, 3), (7, 3), (1000, 2.0), (1000.0, 2.0), (1, 2), (7, 1000)]
+
+
+@pytest.mark.parametrize("period, mult", GROWING, ids=str)
+def test_growing_restart_puts_every_boundary_step_in_its_cycle(period, mult):
+    t = _boundary_steps(int(period), int(mult))
+    cycles = [_cycle(int(x), int(period), int(mult)) for x in t]
+    want_k = np.array([k for k, _, _ in cycles], np.float64)
+    want_local = np.array([local for _, local, _ in cycles], np.float64)
+    want_length = np.array([length for _, _, length in cycles], np.float64)
+    jitted = jax.jit(_core.cycle_index)(t, period, mult)
+    for how, (k, local, length) in (("eager", _core.cycle_index(t, period, mult)), ("jit", jitted)):
+        np.testing.assert_array_equal(k, want_k, err_msg=how)
+        np.testing.assert_array_equal(local, want_local.astype(np.float32), err_msg=how)
+        np.testing.assert_allclose(length, want_length, rtol=1e-6, err_msg=how)
+    # The values: a linear ramp 1 -> 0 in each cycle reads the local clock directly.
+    s = sa.restart(sa.linear(1.0, 0.0, 1000), period=period, mult=mult, decay=0.5)
+    want = np.array([0.5**k * (1.0 - local / length) for k, local, length in cycles])
+    for how, got in (("eager", s(t)), ("jit", _call(s, t))):
+        assert got.dtype == np.float32
+        np.testing.assert_allclose(
+            np.asarray(got) / 0.5**want_k, want / 0.5**want_k, rtol=1e-6, atol=1e-6, err_msg=how
+        )
+
+
+def test_growing_restart_issue_example_beyond_2_pow_24():
+    s = sa.restart(sa.cosine(1.0, 0.0, 1000), mult=2.0)
+    # 32_767_000 = 1000 * (2**15 - 1) starts cycle 15: the step before ends cycle 14.
+    assert float(s(np.int32(32_766_999))) == pytest.approx(0.0, abs=1e-6)
+    assert float(s(np.int32(32_767_000))) == 1.0
+    assert float(_call(s, np.int32(32_766_999))) == pytest.approx(0.0, abs=1e-6)
+
+
+def test_restart_limit_counts_cycles_exactly_at_huge_steps():
+    # period 1000, mult 2: cycle k starts at 1000 * (2**k - 1); limit=21 ends at 2_097_151_000.
+    s = sa.restart(sa.linear(1.0, 0.5, 1000), mult=2, decay=0.5, limit=21)
+    s20, s21 = 1000 * (2**20 - 1), 1000 * (2**21 - 1)
+    t = np.array([s20 - 1, s20, s21 - 1, s21, MAX32], np.int32)
+    want = [0.5**19 * 0.5, 0.5**20, 0.5**20 * 0.5, 0.5**20 * 0.5, 0.5**20 * 0.5]
+    for got in (s(t), _call(s, t)):
+        np.testing.assert_allclose(np.asarray(got), want, rtol=1e-6)
+
+
+# ----------------------------------------------------------------------------
+# One step before the end of a long ramp: ``steps - t`` is exact, so the value is
+# start * 1/steps-ish there, not the end value that float32's ``t / steps`` rounds to.
+
+LONG = [3 * 10**7, 2**31 - 2]
+
+
+def _long_ramps(n):
+    """(id, schedule, float64 value at step n - 1)."""
+    x = 1.0 / n  # the fraction left one step before the end
+    d = 1.0 / (n - 100)  # the same for a decay of n - 100 steps after 100 stable ones
+    q = 1.0 / (n - n // 4)  # one_cycle's fall after pct_up = 0.25
+    h = n / 2  # three-phase: the tail after 2 * 0.25 * n
+
+    def half_cos(r):  # (1 + cos(pi * (1 - r))) / 2
+        return math.sin(math.pi * r / 2) ** 2
+
+    floats = []  # a float length (the issue's linear(1e-3, 0, 3e7)) where float32 holds it
+    if float(np.float32(n)) == n:
+        floats = [("linear_float_steps", sa.linear(1e-3, 0.0, float(n)), 1e-3 * x)]
+    return floats + [
+        ("linear", sa.linear(1e-3, 0.0, n), 1e-3 * x),
+        ("cosine", sa.cosine(1e-3, 0.0, n), 1e-3 * half_cos(x)),
+        ("cosine_exponent", sa.cosine(1e-3, 0.0, n, exponent=0.5), 1e-3 * half_cos(x) ** 0.5),
+        ("polynomial", sa.polynomial(1e-3, 0.0, n, power=2.0), 1e-3 * x**2),
+        ("wsd_linear", sa.wsd(1.0, 0, 100, n - 100), d),
+        ("wsd_cosine", sa.wsd(1.0, 0, 100, n - 100, decay_shape="cosine"), half_cos(d)),
+        ("wsd_1-sqrt", sa.wsd(1.0, 0, 100, n - 100, decay_shape="1-sqrt"), 1 - math.sqrt(1 - d)),
+        ("warmup_linear", sa.warmup(sa.constant(0.0), n, start=1e-3), 1e-3 * x),
+        (
+            "warmup_cosine",
+            sa.warmup(sa.constant(0.0), n, start=1e-3, shape="cosine"),
+            1e-3 * half_cos(x),
+        ),
+        (
+            "warmup_exponential",
+            sa.warmup(sa.constant(1.0), n, start=1e-3, shape="exponential"),
+            1e-3**x,
+        ),
+        ("warmup_constant", sa.warmup(sa.constant(0.0), n, start=1e-3, shape="constant"), 1e-3),
+        ("one_cycle_cos", sa.one_cycle(0.5, 1e-3, 0.0, n, pct_up=0.25), 1e-3 * half_cos(q)),
+        (
+            "one_cycle_linear",
+            sa.one_cycle(0.5, 1e-3, 0.0, n, pct_up=0.25, shape="linear"),
+            1e-3 * q,
+        ),
+        (
+            "one_cycle_three_phase",
+            sa.one_cycle(1e-3, 1.0, 0.0, n, pct_up=0.25, shape="linear", three_phase=True),
+            1e-3 / (n - h),
+        ),
+    ]
+
+
+@pytest.mark.parametrize("n", LONG)
+def test_long_ramps_one_step_before_the_end_match_float64(n):
+    cases = _long_ramps(n)
+    t = np.array([n - 1, n], np.int32)
+    schedules = tuple(s for _, s, _ in cases)
+    jitted = jax.jit(lambda ss, t: [s(t) for s in ss])(schedules, t)
+    bad = []
+    for (name, s, want), in_jit in zip(cases, jitted):
+        end = float(model(_stored(s, np.float32), n))
+        for how, got in (("eager", s(t)), ("jit", in_jit)):
+            got = np.asarray(got, np.float64)
+            if not (got[0] == pytest.approx(want, rel=1e-5) and got[1] == end):
+                bad.append(f"{name} ({how}): got {got.tolist()}, want [{want!r}, {end!r}]")
+    assert not bad, "\n".join(bad)
+
+
+def test_linear_issue_example_does_not_end_a_step_early():
+    s = sa.linear(1e-3, 0.0, 3e7)
+    assert float(s(np.int32(29_999_999))) == pytest.approx(1e-3 / 3e7, rel=1e-6)
+    assert float(s(np.int32(30_000_000))) == 0.0
+
+
+def test_whole_float_lengths_are_exact_at_large_steps():
+    # 3e7 is a float32, but 29_999_999 rounds to it: comparisons and floors stay integer.
+    t = np.array([29_999_999, 30_000_000, MAX32], np.int32)
+    many = np.arange(1.0, 40.0, dtype=np.float32) * 1e6  # > 32 knots: the binary search
+    cases = [
+        (sa.multistep(1.0, [3e7], 0.5), [1.0, 0.5, 0.5]),
+        (sa.piecewise_constant([3e7], [1.0, 2.0]), [1.0, 2.0, 2.0]),
+        (sa.piecewise_constant(many, np.arange(40.0)), [29.0, 30.0, 39.0]),
+        (sa.join(sa.constant(1.0), sa.constant(2.0), boundaries=[3e7]), [1.0, 2.0, 2.0]),
+        (sa.step(1.0, 3e7, 0.5), [1.0, 0.5, 0.5**71]),
+        (sa.warmup(sa.constant(2.0), 3e7, start=1.0, shape="constant"), [1.0, 2.0, 2.0]),
+        (sa.wsd(1.0, 0, 3e7, 10, end=0.5, decay_shape="linear"), [1.0, 1.0, 0.5]),
+        (
+            # The cycles are exact; the replayed clock is a float (exact below 2**24).
+            sa.restart(sa.linear(1.0, 0.0, 1e7)),
+            [1e-7, 1.0, 1 - (MAX32 % 10_000_000) / 1e7],
+        ),
+    ]
+    for s, want in cases:
+        for got in (s(t), _call(s, t)):
+            np.testing.assert_allclose(np.asarray(got), want, rtol=1e-6, err_msg=repr(s))
+
+
+def test_lengths_past_int32_without_x64_are_float32_leaves_above_every_step():
+    s = sa.cosine(1000.0, 0.0, 10**10)
+    assert np.asarray(s.steps).dtype == np.float32 and s.steps == 1e10
+    # 2**31 + 5 rounds to 2**31 in float32, where int32's top rounds too: stored above it.
+    for big in (2**31, 2**31 + 5, np.int64(2**31 + 100)):
+        m = sa.multistep(1.0, [10, big], 0.5)
+        assert m.milestones.dtype == np.float32 and m.milestones[1] > 2**31
+        got = [_call(m, np.int32(MAX32)), m(np.int32(MAX32)), _call(sa.warmup(m, big), MAX32)]
+        assert [float(x) for x in got] == [0.5, 0.5, pytest.approx(MAX32 / float(m.milestones[1]))]
+    # No answer is right past float32's range: refused.
+    with pytest.raises(ValueError, match=r"^cosine: steps must fit in float32, got steps=10{40}"):
+        sa.cosine(1.0, 0.0, 10**40)
+
+
+def test_lengths_past_int64_under_x64_are_float64_leaves(x64):
+    s = sa.linear(1.0, 0.0, 2**64)
+    assert np.asarray(s.steps).dtype == np.float64
+    assert float(s(np.int64(2**62))) == pytest.approx(0.75)
+
+
+@pytest.mark.parametrize("period, mult", [(1000, 1.5), (7, 1.5), (333.25, 1.25), (1000.5, 2.0)])
+def test_fractional_restart_cycles_hold_the_documented_float_precision(period, mult):
+    # Fractional period or mult: float starts, good to a relative 1e-6 (cycle_index).
+    p, m = Fraction(float(np.float32(period))), Fraction(float(np.float32(mult)))
+    starts, start, length = [], Fraction(0), p
+    while start <= MAX32:
+        starts.append(start)
+        start, length = start + length, length * m
+    near = {math.floor(s) + d for s in starts for d in (-2, -1, 0, 1, 2)}
+    middle = {math.floor(a + (b - a) / 3) for a, b in zip(starts, starts[1:])}
+    t = np.array(sorted(x for x in near | middle if 0 <= x <= MAX32), np.int32)
+    k, local, _ = jax.jit(_core.cycle_index)(t, period, mult)
+    for x, got_k, got_local in zip(t.tolist(), np.asarray(k), np.asarray(local)):
+        want = max(j for j, s in enumerate(starts) if s <= x)
+        if min(abs(x - s) for s in starts) > 1e-6 * x + 1:
+            assert got_k == want, x
+        if got_k == want:
+            assert got_local == pytest.approx(float(x - starts[want]), rel=1e-6, abs=1e-6 * x)

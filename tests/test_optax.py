@@ -469,6 +469,9 @@ def test_scale_for_batch_batched_sizes_and_errors():
 # Cycle ends
 
 
+LIN10, CONST = sa.linear(1.0, 0.0, 10), sa.constant(0.5)
+
+
 def jumps(schedule, until, after=0):
     """Steps t > after where the value rises from t-1 to t: where a new cycle starts."""
     v = np.asarray(sa.evaluate(schedule, np.arange(until + 1)), np.float64)
@@ -486,6 +489,9 @@ def jumps(schedule, until, after=0):
         (sa.join(sa.linear(0.0, 1.0, 5), sa.restart(sa.cosine(1.0, 0.0, 10))), 40, [15, 25, 35], 5),
         (sa.per_epoch(sa.restart(sa.cosine(1.0, 0.0, 3)), 7), 70, [21, 42, 63], 0),
         (sa.scale(sa.restart(sa.cosine(1.0, 0.1, 6), period=4), 0.5), 13, [4, 8, 12], 0),
+        # nested clock wrappers map the ends innermost first: stretch, then shift
+        (sa.shift(sa.stretch(sa.restart(sa.cosine(1.0, 0.0, 10)), 2), 4), 70, [24, 44, 64], 0),
+        (sa.warmup(sa.join(sa.restart(LIN10, limit=3), CONST), 5), 60, [15, 25, 35], 5),
     ],
 )
 def test_cycle_ends_are_exact_and_where_the_schedule_restarts(schedule, until, expected, after):
@@ -526,3 +532,66 @@ def test_cycle_ends_errors():
     two = sa.restart(sa.cosine(1.0, 0.0, 10)) + sa.restart(sa.cosine(1.0, 0.0, 7))
     with pytest.raises(ValueError, match=r"found 2 restart nodes"):
         sopt.cycle_ends(two, 100)
+
+
+def _timm_cycle_ends(t_initial, cycle_mul, cycle_limit, until, offset=0):
+    """timm's rule: cycle i starts at t_initial * (mul**i - 1) / (mul - 1) after the offset
+    (the warmup with warmup_prefix=True); cycle i ends where cycle i + 1 starts."""
+    ends = [offset + t_initial * (cycle_mul**i - 1) // (cycle_mul - 1) for i in (1, 2, 3, 4)]
+    return [e for e in ends[:cycle_limit] if e <= until]
+
+
+@pytest.mark.parametrize("warmup_t, prefix", [(0, False), (5, True), (5, False)])
+@pytest.mark.parametrize("name", ["CosineLRScheduler", "TanhLRScheduler"])
+def test_cycle_ends_of_timm_cycles_with_decay_and_floor(name, warmup_t, prefix):
+    # lr_min > 0 with cycle_decay < 1: timm's cycles were (and tanh's still are) a sum
+    # of two restarts with the same cycles, which is not ambiguous.
+    from schedalg.compat import timm
+
+    s = getattr(timm, name)(
+        lr=0.1,
+        t_initial=50,
+        lr_min=1e-5,
+        cycle_mul=2,
+        cycle_decay=0.5,
+        cycle_limit=3,
+        warmup_t=warmup_t,
+        warmup_prefix=prefix,
+    )
+    offset = warmup_t if prefix else 0
+    expected = _timm_cycle_ends(50, 2, 3, 400, offset)
+    assert expected == [50 + offset, 150 + offset, 350 + offset]
+    assert sopt.cycle_ends(s, 400) == expected
+    # The value jumps back up where cycles 2 and 3 start; after the last it holds lr_min.
+    assert jumps(s, 400, after=warmup_t) == expected[:2]
+
+
+def test_cycle_ends_of_a_sum_of_restarts_with_the_same_cycles():
+    # timm's CosineLRScheduler(lr=.1, t_initial=50, lr_min=1e-5, cycle_mul=2,
+    # cycle_decay=.5, cycle_limit=3) as compat built it before restart had a floor.
+    cycles = dict(mult=2, limit=3)
+    decaying = sa.restart(sa.cosine(0.1, 0.0, 50), decay=0.5, **cycles)
+    s = decaying + sa.restart(sa.cosine(0.0, 1e-5, 50), **cycles)
+    assert sopt.cycle_ends(s, 1000) == _timm_cycle_ends(50, 2, 3, 1000) == [50, 150, 350]
+    warm = sa.warmup(s, 5, start=0.01)
+    assert sopt.cycle_ends(warm, 1000) == _timm_cycle_ends(50, 2, 3, 1000, 5)
+
+
+def test_cycle_ends_of_restarts_that_differ_say_how():
+    cos = sa.cosine(1.0, 0.0, 10)
+    two = sa.restart(cos) + sa.restart(sa.cosine(1.0, 0.0, 7))
+    with pytest.raises(ValueError) as err:
+        sopt.cycle_ends(two, 100)
+    message = str(err.value)
+    assert "found 2 restart nodes whose cycle ends differ" in message
+    assert "restart 1 of 2 ends at [10, 20, 30, 40, 50, 60, ...]" in message
+    assert "restart 2 of 2 at [7, 14, 21, 28, 35, 42, ...]" in message
+    # The same cycles under a limit differ after the limit, not before it.
+    limited = sa.restart(cos, limit=2) + sa.restart(cos, decay=0.5)
+    with pytest.raises(ValueError, match=r"ends at \[10, 20\], restart 2 of 2 at \[10, 20, 30\]"):
+        sopt.cycle_ends(limited, 30)
+    assert sopt.cycle_ends(limited, 25) == [10, 20]  # identical up to `until`
+    # Identical restarts (three of them, one under a clip) are not ambiguous.
+    three = sa.restart(cos, mult=2) + sa.clip(sa.restart(cos * 0.5, mult=2), low=0.1) * 2.0
+    three = three + sa.restart(sa.linear(1.0, 0.0, 10), mult=2)
+    assert sopt.cycle_ends(three, 100) == [10, 30, 70]

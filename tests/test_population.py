@@ -159,9 +159,17 @@ def test_population_batched_leaves_of_several_kinds_use_their_own_schedule(small
     np.testing.assert_allclose(result.lr, sa.evaluate(batch, np.arange(8)), rtol=1e-6)
     assert np.all(np.isfinite(result.metrics["val_loss"]))
     # members whose learning rates differ end differently; equal ones (their schedules
-    # agree on these 8 steps) end equally: 96 models, each trained on its own
-    distinct = len(np.unique(result.lr.reshape(96, 8), axis=0))
-    assert distinct > 40 and len(np.unique(result.metrics["val_loss"])) == distinct
+    # agree on these 8 steps, up to float32 rounding: the same value reached by other
+    # leaves can differ in its last bits) end equally: 96 models, each trained on its own
+    curves = np.float32(np.float16(result.lr.reshape(96, 8)))  # equal to ~3 digits
+    _, group = np.unique(curves, axis=0, return_inverse=True)
+    group = group.reshape(-1)
+    loss = result.metrics["val_loss"].reshape(96)
+    assert group.max() + 1 > 40
+    for g in range(group.max() + 1):
+        np.testing.assert_allclose(loss[group == g], loss[group == g][0], rtol=1e-5)
+    firsts = [loss[group == g][0] for g in range(group.max() + 1)]
+    assert len(np.unique(firsts)) == len(firsts)
 
 
 def test_population_plateau_scales_each_member_by_its_own_validation_loss(small, population):

@@ -116,16 +116,18 @@ def np_one_cycle(t, start, peak, end, steps, pct_up=0.3, shape="cos", three_phas
     return np.where(t < u, rise, np.where(t < 2 * u, back, tail))
 
 
-def np_wsd(t, peak, warmup, stable, decay, end=0.0, decay_shape="linear"):
+def np_wsd(t, peak, warmup, stable, decay, end=0.0, decay_shape="linear", start=0.0):
     t = np.asarray(t, np.float64)
     x = np.clip((t - warmup - stable) / decay, 0.0, 1.0)
     if decay_shape == "linear":
         fall = peak + (end - peak) * x
     elif decay_shape == "cosine":
         fall = end + (peak - end) * 0.5 * (1.0 + np.cos(np.pi * x))
+    elif decay_shape == "exponential":
+        fall = peak * (end / peak) ** x
     else:
         fall = end + (peak - end) * (1.0 - np.sqrt(x))
-    rise = peak * t / max(warmup, 1)
+    rise = start + (peak - start) * t / max(warmup, 1)
     return np.where(t < warmup, rise, np.where(t < warmup + stable, peak, fall))
 
 
@@ -334,6 +336,16 @@ CASES = [
         ],
         np_wsd,
         [100, 2100, 2600, 700, 1700],
+    ),
+    (
+        "wsd_exponential_from_a_floor",
+        sa.wsd,
+        [
+            ((1.0, 100, 2000, 500), {"decay_shape": "exponential", "end": 1e-3, "start": 0.1}),
+            ((0.3, 7, 0, 1000), {"decay_shape": "exponential", "end": 0.03, "start": 0.03}),
+        ],
+        np_wsd,
+        [100, 2100, 2600, 7, 1007],
     ),
 ]
 
@@ -555,18 +567,100 @@ def test_primitive_duration(s, duration):
 
 
 # ----------------------------------------------------------------------------
+# Zero lengths (bug 6): one rule for every length of a piece. A piece of length 0 is
+# allowed, contributes nothing and gives its end value from step 0 (eagerly, traced,
+# with finite gradients). Periods and time constants stay > 0.
+
+
+def _tanh_end(start, end, upper):
+    return end + (start - end) * 0.5 * (1.0 - math.tanh(upper))
+
+
+ZERO = [
+    ("linear", lambda n: sa.linear(0.3, 0.9, n), 0.9),
+    ("cosine", lambda n: sa.cosine(0.9, 0.2, n), 0.2),
+    ("cosine_exponent", lambda n: sa.cosine(0.9, 0.2, n, exponent=2.5), 0.2),
+    ("polynomial", lambda n: sa.polynomial(0.9, 0.2, n, power=0.5), 0.2),
+    ("tanh", lambda n: sa.tanh(0.9, 0.2, n, lower=-1.0, upper=1.0), _tanh_end(0.9, 0.2, 1.0)),
+    ("one_cycle", lambda n: sa.one_cycle(0.1, 1.0, 0.05, n), 0.05),
+    (
+        "one_cycle_three_phase",
+        lambda n: sa.one_cycle(0.1, 1.0, 0.05, n, three_phase=True, shape="linear"),
+        0.05,
+    ),
+    ("wsd", lambda n: sa.wsd(1.0, n, n, n, end=0.05, start=0.3), 0.05),
+    ("wsd_cosine", lambda n: sa.wsd(1.0, n, n, n, end=0.05, decay_shape="cosine"), 0.05),
+    ("wsd_1_sqrt", lambda n: sa.wsd(1.0, n, n, n, end=0.05, decay_shape="1-sqrt"), 0.05),
+    ("wsd_exp", lambda n: sa.wsd(1.0, n, n, n, end=0.05, decay_shape="exponential"), 0.05),
+    ("warmup", lambda n: sa.warmup(sa.constant(0.7), n, start=0.1), 0.7),
+    ("warmup_1_sqrt", lambda n: sa.warmup(sa.constant(0.7), n, start=0.1, shape="1-sqrt"), 0.7),
+    ("warmup_llm_c", lambda n: sa.warmup(sa.constant(0.7), n, ramp="(t+1)/W"), 0.7),
+    ("warmup_nanogpt", lambda n: sa.warmup(sa.constant(0.7), n, ramp="(t+1)/(W+1)"), 0.7),
+    ("cooldown", lambda n: sa.cooldown(sa.constant(0.7), n, n), 0.0),
+    ("cooldown_cosine", lambda n: sa.cooldown(sa.constant(0.7), n, n, shape="cosine"), 0.0),
+    ("cooldown_1_sqrt", lambda n: sa.cooldown(sa.constant(0.7), n, n, shape="1-sqrt"), 0.0),
+    ("join", lambda n: sa.join(sa.linear(0.0, 0.5, n), sa.cosine(0.5, 0.1, n)), 0.1),
+]
+ZERO_AT = np.array([0, 1, 100], np.int32)
+
+
+@pytest.mark.parametrize("make, end", [z[1:] for z in ZERO], ids=[z[0] for z in ZERO])
+def test_zero_length_piece_gives_its_end_from_step_zero(make, end):
+    s = make(0)  # bug 6: linear(0.0, 1.0, 0) raised while warmup(s, 0) worked
+    want = np.full(3, np.float32(end))
+    traced = jax.jit(lambda n: make(n)(ZERO_AT))(0)  # built inside jit: a traced 0
+    for how, got in (("eager", s(ZERO_AT)), ("jit", _call(s, ZERO_AT)), ("traced", traced)):
+        got = np.asarray(got)
+        assert got.dtype == np.float32, how
+        np.testing.assert_allclose(got, want, rtol=1e-6, atol=0, err_msg=how)
+    # Gradients with respect to every number in it, lengths included, are finite.
+    leaves, tree = jax.tree.flatten(s)
+    floats = [jnp.asarray(x, jnp.float32) for x in leaves]
+    grads = jax.grad(lambda ls: jnp.sum(jax.tree.unflatten(tree, ls)(ZERO_AT)))(floats)
+    assert all(np.all(np.isfinite(np.asarray(g))) for g in grads), grads
+
+
+def test_zero_length_pieces_in_a_join_contribute_nothing():
+    s = sa.join(sa.cosine(1.0, 0.2, 10), sa.linear(5.0, 9.0, 0), sa.polynomial(7.0, 0.3, 0))
+    assert int(s.duration) == 10
+    assert at_steps(s, 9, 10, 11, 1000)[1:] == [np.float32(0.3)] * 3
+
+
+def at_steps(s, *steps):
+    return np.asarray(_call(s, np.asarray(steps, np.int32))).tolist()
+
+
+@pytest.mark.parametrize(
+    "make, message",
+    [
+        (lambda: sa.exponential(1.0, 0.5, 0), "exponential: steps must be > 0"),
+        (lambda: sa.inverse_time(1.0, 0.5, 0), "inverse_time: steps must be > 0"),
+        (lambda: sa.step(1.0, 0, 0.5), "step: every must be > 0"),
+        (lambda: sa.inverse_sqrt(1.0, 0), "inverse_sqrt: timescale must be > 0"),
+        (lambda: sa.cyclic(0.1, 1.0, 0), "cyclic: up must be > 0"),
+        (lambda: sa.cyclic(0.1, 1.0, 10, 0), "cyclic: down must be > 0"),
+        (lambda: sa.restart(sa.linear(1.0, 0.0, 10), 0), "restart: period must be > 0"),
+        (lambda: sa.per_epoch(sa.constant(1.0), 0), "per_epoch: steps_per_epoch must be > 0"),
+    ],
+)
+def test_periods_and_time_constants_stay_positive(make, message):
+    # Not the length of a piece: 0 would mean an infinitely fast clock, not "nothing".
+    with pytest.raises(ValueError, match=message):
+        make()
+
+
+# ----------------------------------------------------------------------------
 # Validation: ValueError naming the function, the parameter and the value.
 
 BAD = [
-    (lambda: sa.linear(0.0, 1.0, 0), "linear", "steps", "0"),
     (lambda: sa.linear(0.0, 1.0, -5), "linear", "steps", "-5"),
     (lambda: sa.linear(float("nan"), 1.0, 5), "linear", "start", "nan"),
     (lambda: sa.linear(0.0, float("inf"), 5), "linear", "end", "inf"),
-    (lambda: sa.cosine(1.0, 0.0, 0), "cosine", "steps", "0"),
+    (lambda: sa.cosine(1.0, 0.0, -1), "cosine", "steps", "-1"),
     (lambda: sa.cosine(1.0, 0.0, 10, exponent=0.0), "cosine", "exponent", "0.0"),
-    (lambda: sa.cosine(1.0, 0.0, [10, 0]), "cosine", "steps", "0"),
+    (lambda: sa.cosine(1.0, 0.0, [10, -2]), "cosine", "steps", "-2"),
     (lambda: sa.polynomial(1.0, 0.0, 10, power=-1.0), "polynomial", "power", "-1.0"),
-    (lambda: sa.polynomial(1.0, 0.0, 0.0), "polynomial", "steps", "0.0"),
+    (lambda: sa.polynomial(1.0, 0.0, -0.5), "polynomial", "steps", "-0.5"),
     (lambda: sa.exponential(1.0, 0.0), "exponential", "rate", "0.0"),
     (lambda: sa.exponential(1.0, -0.5), "exponential", "rate", "-0.5"),
     (lambda: sa.exponential(1.0, 0.5, 0), "exponential", "steps", "0"),
@@ -588,7 +682,7 @@ BAD = [
     (lambda: sa.cyclic(0.1, 1.0, 10, -1), "cyclic", "down", "-1"),
     (lambda: sa.cyclic(0.1, 1.0, 10, mode="triangle"), "cyclic", "mode", "'triangle'"),
     (lambda: sa.cyclic(0.1, 1.0, 10, gamma=0.0), "cyclic", "gamma", "0.0"),
-    (lambda: sa.one_cycle(0.1, 1.0, 0.0, 0), "one_cycle", "steps", "0"),
+    (lambda: sa.one_cycle(0.1, 1.0, 0.0, -1), "one_cycle", "steps", "-1"),
     (lambda: sa.one_cycle(0.1, 1.0, 0.0, 10, pct_up=0.0), "one_cycle", "pct_up", "0.0"),
     (lambda: sa.one_cycle(0.1, 1.0, 0.0, 10, pct_up=1.5), "one_cycle", "pct_up", "1.5"),
     (
@@ -602,6 +696,9 @@ BAD = [
     (lambda: sa.wsd(1.0, 1, -10, 10), "wsd", "stable", "-10"),
     (lambda: sa.wsd(1.0, 1, 10, -10), "wsd", "decay", "-10"),
     (lambda: sa.wsd(1.0, 1, 10, 10, decay_shape="sqrt"), "wsd", "decay_shape", "'sqrt'"),
+    (lambda: sa.wsd(1.0, 1, 10, 10, decay_shape="exponential"), "wsd", "end", "0.0"),
+    (lambda: sa.wsd(-1.0, 1, 1, 1, end=0.1, decay_shape="exponential"), "wsd", "peak", "-1.0"),
+    (lambda: sa.wsd(1.0, 1, 10, 10, start=float("nan")), "wsd", "start", "nan"),
     (lambda: sa.constant("0.1"), "constant", "value", "'0.1'"),
     (lambda: sa.constant(None), "constant", "value", "None"),
     (lambda: sa.cosine(sa.constant(1.0), 0.0, 10), "cosine", "start", "constant(value=1.0)"),
@@ -618,16 +715,17 @@ def test_primitive_bad_value_raises_value_error_naming_fn_param_value(make, fn, 
 
 
 @pytest.mark.parametrize(
-    "make",
+    "make, field, t, want",
     [
-        lambda: sa.cosine(1.0, 0.0, 2**31),
-        lambda: sa.multistep(1.0, [10, 2**40], 0.5),
-        lambda: sa.step(1.0, 2**32, 0.5),
+        (lambda: sa.cosine(1.0, 0.0, 2**31), "steps", 2**30, 0.5),
+        (lambda: sa.multistep(1.0, [10, 2**40], 0.5), "milestones", 2**31 - 1, 0.5),
+        (lambda: sa.step(1.0, 2**32, 0.5), "every", 2**31 - 1, 1.0),
     ],
 )
-def test_int_leaf_beyond_int32_without_x64_raises(make):
-    with pytest.raises(ValueError, match="int32.*jax_enable_x64"):
-        make()
+def test_int_leaf_beyond_int32_without_x64_becomes_a_float32_leaf(make, field, t, want):
+    s = make()  # no wider integer without x64: a float32 leaf (tests/test_extremes.py)
+    assert np.asarray(getattr(s, field)).dtype == np.float32
+    assert float(s(np.int32(t))) == pytest.approx(want)
 
 
 def test_int_leaf_beyond_int32_is_fine_under_x64(x64):

@@ -1,7 +1,8 @@
 """Random schedule trees (depth <= 4) over every primitive and combinator, 2000 per run.
 
-Every tree is a new structure, so it is evaluated eagerly (op by op: a few ms once the
-per-primitive caches are warm) rather than jitted (a compilation per tree).
+Every tree is a new structure, so it is evaluated op by op (a few ms once the
+per-primitive caches are warm) rather than jitted (a compilation per tree): schedalg's
+compiled eager path is switched off here; tests/test_eager.py checks it on random trees.
 
 For each tree: values are finite, non-negative whenever every value in it is, the text and
 dict forms round-trip value-exactly, and batched evaluation equals scalar evaluation.
@@ -15,6 +16,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 import schedalg as sa
+from schedalg import _core
 
 STEPS = np.array([0, 1, 2, 7, 49, 50, 51, 99, 100, 101, 333, 1000, 2**31 - 1], dtype=np.int32)
 
@@ -28,7 +30,7 @@ def primitives() -> st.SearchStrategy[sa.Schedule]:
     sorted_ints = st.lists(st.integers(0, 500), min_size=1, max_size=5).map(sorted)
     return st.one_of(
         st.builds(sa.constant, value),
-        st.builds(sa.linear, value, small, length),
+        st.builds(sa.linear, value, small, st.integers(0, 400)),
         st.builds(sa.cosine, value, small, length, exponent=st.floats(0.5, 3.0)),
         st.builds(sa.polynomial, value, small, length, power=st.floats(0.5, 3.0)),
         st.builds(sa.exponential, value, st.floats(0.5, 0.999), length, staircase=st.booleans()),
@@ -75,6 +77,7 @@ def primitives() -> st.SearchStrategy[sa.Schedule]:
             st.integers(0, 100),
             end=small,
             decay_shape=st.sampled_from(["linear", "cosine", "1-sqrt"]),
+            start=small,
         ),
     )
 
@@ -93,8 +96,9 @@ def combinators(children: st.SearchStrategy[sa.Schedule]) -> st.SearchStrategy[s
             children,
             st.integers(0, 200),
             start=small,
-            shape=st.sampled_from(["linear", "cosine", "constant"]),
+            shape=st.sampled_from(["linear", "cosine", "1-sqrt", "constant"]),
             prefix=st.booleans(),
+            ramp=st.sampled_from(["t/W", "(t+1)/W", "(t+1)/(W+1)"]),
         ),
         st.builds(
             sa.restart,
@@ -104,6 +108,13 @@ def combinators(children: st.SearchStrategy[sa.Schedule]) -> st.SearchStrategy[s
             limit=st.sampled_from([None, 1, 3]),
         ),
         st.builds(sa.restart, children, period=length, mult=st.sampled_from([1, 2])),
+        st.builds(
+            lambda s, n, more, shape: sa.cooldown(s, n, n + more, shape=shape),
+            children,
+            st.integers(0, 200),
+            st.integers(0, 200),
+            st.sampled_from(["linear", "1-sqrt"]),
+        ),
         st.builds(sa.scale, children, st.one_of(factor, children)),
         st.builds(sa.add, children, st.one_of(small, children)),
         st.builds(lambda s, lo: sa.clip(s, low=lo, high=lo + 1.0), children, small),
@@ -127,6 +138,15 @@ def _assert_same_tree(a: sa.Schedule, b: sa.Schedule) -> None:
         assert x.shape == y.shape and np.array_equal(x, y), (x, y)
 
 
+def _op_by_op(fn):
+    """``fn()`` with eager calls run op by op (``SCHEDALG_EAGER_JIT=0``)."""
+    before, _core.EAGER_JIT = _core.EAGER_JIT, False
+    try:
+        return fn()
+    finally:
+        _core.EAGER_JIT = before
+
+
 def _rows(s: sa.Schedule) -> np.ndarray:
     # vmap run eagerly: one trace per call, no compilation per structure
     return np.asarray(jax.vmap(lambda row: row(STEPS))(sa.stack([s, s])))
@@ -139,7 +159,7 @@ def test_random_tree_is_finite_round_trips_and_batches(s):
     assert repr(sa.parse(text)) == text
     _assert_same_tree(sa.parse(text), s)
     _assert_same_tree(sa.from_dict(sa.to_dict(s)), s)
-    v = np.asarray(s(STEPS))
+    v = _op_by_op(lambda: np.asarray(s(STEPS)))
     batched = _rows(s)
     assert v.shape == STEPS.shape
     assert np.all(np.isfinite(v)), repr(s)

@@ -32,6 +32,7 @@ import numpy as np
 import schedalg as sa
 from schedalg._core import Schedule, floordiv, require, sorted_last
 from schedalg._repeat import repeat
+from schedalg._transforms import check_function
 from schedalg.compat._named import is_sequence, named
 from schedalg.plateau import reduce_on_plateau
 
@@ -445,6 +446,8 @@ def CyclicLR(
         raise ValueError(f"mode must be one of {modes}, got mode={mode!r}")
     if scale_mode not in ("cycle", "iterations"):
         raise ValueError(f"scale_mode must be 'cycle' or 'iterations', got {scale_mode=!r}")
+    if scale_fn is not None:  # called on the cycle or the step: jax.numpy only
+        check_function(fn, "scale_fn", scale_fn)
     up = step_size_up
     down = step_size_up if step_size_down is None else step_size_down
     standard = scale_fn is None

@@ -39,7 +39,7 @@ from schedalg._combinators import join, warmup
 from schedalg._core import Schedule, concrete, require
 from schedalg._primitives import constant, cosine, exponential, linear, polynomial
 from schedalg._steps import piecewise_constant, piecewise_linear
-from schedalg._transforms import custom, shift
+from schedalg._transforms import check_function, custom, shift
 from schedalg.compat._named import named
 
 __all__ = [
@@ -631,8 +631,8 @@ def join_schedules(
     """optax's ``join_schedules``: ``join(*schedules, boundaries=boundaries)``.
 
     Schedule i runs from ``boundaries[i-1]`` on, on its own clock ``t - boundaries[i-1]``.
-    A plain callable (a pure ``jax.numpy`` function of the step) is wrapped in
-    ``custom``.
+    A plain callable (a pure ``jax.numpy`` function of the step, checked here) is
+    wrapped in ``custom``.
 
     Args:
         schedules: the pieces, in order.
@@ -649,5 +649,7 @@ def join_schedules(
     for i, s in enumerate(schedules):
         if not callable(s):
             raise ValueError(f"schedules[{i}] must be a schedule or a function, got {s!r}")
+        if not isinstance(s, Schedule):  # a plain function: jax.numpy only, say which
+            check_function("join_schedules", f"schedules[{i}]", s)
     pieces = [s if isinstance(s, Schedule) else custom(s) for s in schedules]
     return join(*pieces, boundaries=_vec(list(boundaries)))

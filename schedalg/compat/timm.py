@@ -8,8 +8,9 @@ per-epoch schedule by update, wrap it: ``sa.per_epoch(s, steps_per_epoch)``. Noi
 (``noise_range_t``) is random by design and is not reproduced: it must stay ``None``.
 
 timm's cycles decay the peak but not the floor (cycle i anneals from
-``lr * cycle_decay**i`` to ``lr_min``), so with both a floor and a decay the cycles are a
-sum of two restarts: the decaying part towards 0 plus the floor's share.
+``lr * cycle_decay**i`` to ``lr_min``): ``restart(..., decay=cycle_decay, floor=lr_min)``.
+The tanh curve starts a hair under ``lr``, so its cycles are a sum of two restarts
+instead: the decaying part towards 0 plus the floor's share.
 
 Example:
     >>> from schedalg.compat.timm import CosineLRScheduler
@@ -96,11 +97,18 @@ def _cycles(
     cycle_mul: Any,
     cycle_decay: Any,
     cycle_limit: Any,
+    starts_at_lr: bool = True,
 ) -> Schedule:
-    """timm's cycles: cycle i runs ``shape`` from ``lr * cycle_decay**i`` to ``lr_min``."""
+    """timm's cycles: cycle i runs ``shape`` from ``lr * cycle_decay**i`` to ``lr_min``.
+
+    ``starts_at_lr`` says that ``shape(lr, lr_min)(0) == lr``, so the restart's ``floor``
+    gives timm's formula exactly; otherwise (tanh) the cycles are a sum of two restarts.
+    """
     cycles = {"mult": cycle_mul, "limit": cycle_limit}
     if _is(cycle_decay, 1.0) or _is(lr_min, 0.0):
         return sa.restart(shape(lr, lr_min), decay=cycle_decay, **cycles)
+    if starts_at_lr:
+        return sa.restart(shape(lr, lr_min), decay=cycle_decay, floor=lr_min, **cycles)
     # lr_min + (lr * d**i - lr_min) * w  ==  lr * d**i * w  +  lr_min * (1 - w)
     decaying = sa.restart(shape(lr, 0.0), decay=cycle_decay, **cycles)
     return decaying + sa.restart(shape(0.0, lr_min), **cycles)
@@ -226,7 +234,7 @@ def TanhLRScheduler(
         return tanh(start, end, t_initial, lower=lb, upper=ub)
 
     # The tanh never reaches its end; timm drops to lr_min once the cycles are spent.
-    cycles = _cycles(shape, lr, lr_min, cycle_mul, cycle_decay, cycle_limit)
+    cycles = _cycles(shape, lr, lr_min, cycle_mul, cycle_decay, cycle_limit, starts_at_lr=False)
     main = sa.join(cycles, sa.constant(lr_min))
     if warmup_prefix or _is(warmup_t, 0):
         return _warmup(name, main, lr, warmup_t, warmup_lr_init, warmup_prefix, to_start=False)

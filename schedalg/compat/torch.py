@@ -34,6 +34,7 @@ import numpy as np
 
 import schedalg as sa
 from schedalg._core import Schedule, concrete, float_dtype, floordiv, require, sorted_last
+from schedalg._transforms import check_function
 from schedalg.compat._named import is_sequence, named
 from schedalg.plateau import reduce_on_plateau
 
@@ -120,9 +121,10 @@ def _fresh(last_epoch: int) -> None:
         )
 
 
-def _one_function(lr_lambda: Any) -> None:
+def _one_function(name: str, lr_lambda: Any) -> None:
     if isinstance(lr_lambda, (list, tuple)) or not callable(lr_lambda):
         raise _fail("lr_lambda", "one function (one parameter group)", lr_lambda)
+    check_function(name, "lr_lambda", lr_lambda)  # jax.numpy, now rather than under jit
 
 
 def _fn_name(fn: Any) -> str:
@@ -204,7 +206,8 @@ def LambdaLR(lr_lambda: Callable, last_epoch: int = -1, *, lr: Any) -> Schedule:
     """``lr * lr_lambda(n)`` (``torch.optim.lr_scheduler.LambdaLR``).
 
     Built as ``sa.custom(lr_lambda) * lr``, so ``lr_lambda`` must accept an integer
-    array of steps and use ``jax.numpy`` (``jnp.minimum`` rather than ``min``).
+    array of steps and use ``jax.numpy`` (``jnp.minimum`` rather than ``min``,
+    ``jnp.cos`` rather than ``math.cos``); a function that does not is refused here.
 
     Args:
         lr_lambda: the factor as a function of the step.
@@ -218,7 +221,7 @@ def LambdaLR(lr_lambda: Callable, last_epoch: int = -1, *, lr: Any) -> Schedule:
         0.025
     """
     _fresh(last_epoch)
-    _one_function(lr_lambda)
+    _one_function("LambdaLR", lr_lambda)
     return _made(sa.custom(lr_lambda) * lr, "LambdaLR", lr, chainable=False)
 
 
@@ -228,7 +231,7 @@ def MultiplicativeLR(lr_lambda: Callable, last_epoch: int = -1, *, lr: Any) -> S
 
     A custom schedule evaluates the cumulative product exactly, by blocks of 256 steps
     (:func:`cumulative_product`): O(n) evaluations of ``lr_lambda`` per call at step n.
-    ``lr_lambda`` must accept an integer array and use ``jax.numpy``.
+    ``lr_lambda`` must accept an integer array and use ``jax.numpy`` (checked here).
 
     Args:
         lr_lambda: the factor applied at step j, as a function of j.
@@ -242,7 +245,7 @@ def MultiplicativeLR(lr_lambda: Callable, last_epoch: int = -1, *, lr: Any) -> S
         0.125
     """
     _fresh(last_epoch)
-    _one_function(lr_lambda)
+    _one_function("MultiplicativeLR", lr_lambda)
 
     def at_milestone(previous: float) -> Schedule:
         # torch multiplies the lr it finds, from factor 0 on.
@@ -455,6 +458,7 @@ def _cycle(name, low, high, up, down, mode, gamma, scale_fn, scale_mode) -> Sche
         return sa.cyclic(low, high, up, down, mode=mode, gamma=gamma)
     if scale_mode not in ("cycle", "iterations"):
         raise _fail("scale_mode", "'cycle' or 'iterations'", scale_mode)
+    check_function(name, "scale_fn", scale_fn)  # called on the cycle or the step
     period = up + (up if down is None else down)
     if scale_mode == "cycle":
         amplitude = sa.custom(_PerCycle(scale_fn), period=period)

@@ -16,7 +16,8 @@ model back through a whole (short) training run into the schedule's leaves:
   the activations of one segment at a time, at the price of one extra forward pass
   (330 steps of the default CNN: 113 MB of temporaries against 1.6 GB without, and no
   slower, measured on the shared 2-core CPU).
-* Durations are continuous relaxations. :func:`relax` turns every leaf into a float, and
+* Durations are continuous relaxations. :func:`relax` turns every leaf into a float
+  (:func:`schedalg.partition` instead keeps integer durations out of a gradient), and
   the core evaluates a float duration in the same closed forms: ``fraction(t, steps)``
   is continuous in ``steps``, so a warmup length enters the ramp ``t / steps`` and the
   shifted clock ``t - steps`` of the schedule after it, and the loss is piecewise smooth

@@ -385,3 +385,56 @@ def test_batched_numpy_arguments_give_a_batched_schedule():
     got = sa.evaluate(s, STEPS)
     for row, w, d in zip(got, warmup_steps, decay_steps):
         _close(row, optax.warmup_cosine_decay_schedule(0.0, 1e-3, int(w), int(d))(STEPS))
+
+
+# ----------------------------------------------------------------------------
+# Durations past int32 without x64 (token- or example-denominated lengths): optax's own
+# test evaluates cosine_decay_schedule(1000.0, int(1e10), 0.0) at 1e9 in float32.
+
+BILLION = 10**9
+T32 = np.array([0, 10, BILLION, 2**31 - 1], np.int32)  # every int32 step is < 2**31
+
+
+def test_cosine_decay_past_int32_without_x64_matches_optax():
+    with jax.enable_x64(False):
+        want = float(optax.cosine_decay_schedule(1000.0, int(1e10), 0.0)(BILLION))
+        ours = compat.cosine_decay_schedule(1000.0, int(1e10), 0.0)
+        core = sa.cosine(1000.0, 0.0, 10**10)
+        for s in (ours, core):
+            for got in (s(BILLION), jax.jit(lambda s: s(BILLION))(s)):
+                assert got.dtype == np.float32
+                assert float(got) == pytest.approx(want, rel=2e-7)
+
+
+def test_milestones_and_boundaries_past_int32_without_x64_match_optax():
+    # optax itself overflows on a 3e9 key or boundary without x64 (for a traced step): its
+    # float64 values (x64 is on here) are the reference.
+    t64 = jnp.asarray(T32, jnp.int64)
+    ref_steps = optax.piecewise_constant_schedule(1.0, {10: 0.5, 3 * BILLION: 0.5})
+    want_steps = np.asarray(jax.vmap(ref_steps)(t64))
+    pieces = [optax.cosine_decay_schedule(1.0, 3 * BILLION), optax.constant_schedule(5.0)]
+    want_join = np.asarray(jax.vmap(optax.join_schedules(pieces, [3 * BILLION]))(t64))
+    with jax.enable_x64(False):
+        ours = {
+            "multistep": (sa.multistep(1.0, [10, 3 * BILLION], 0.5), want_steps),
+            "piecewise_constant_schedule": (
+                compat.piecewise_constant_schedule(1.0, {10: 0.5, 3 * BILLION: 0.5}),
+                want_steps,
+            ),
+            "join": (sa.join(sa.cosine(1.0, 0.0, 3 * BILLION), sa.constant(5.0)), want_join),
+            "join_boundaries": (
+                sa.join(sa.cosine(1.0, 0.0, 3 * BILLION), sa.constant(5.0), boundaries=[2**32]),
+                want_join,
+            ),
+            "join_schedules": (
+                compat.join_schedules(
+                    [compat.cosine_decay_schedule(1.0, 3 * BILLION), compat.constant_schedule(5.0)],
+                    [3 * BILLION],
+                ),
+                want_join,
+            ),
+        }
+        for name, (s, want) in ours.items():
+            for how, got in (("eager", s(T32)), ("jit", jax.jit(lambda s: s(T32))(s))):
+                assert got.dtype == np.float32, name
+                np.testing.assert_allclose(got, want, rtol=1e-6, err_msg=f"{name} ({how})")

@@ -188,6 +188,26 @@ def test_cosine_cycle_start_is_exact_where_timm_float_log_is_not():
     np.testing.assert_allclose(got[keep], expected[keep], rtol=RTOL, atol=1e-12)
 
 
+@pytest.mark.parametrize("seed", range(9))
+def test_core_restart_with_floor_is_timm_cosine_with_cycle_decay_and_lr_min(seed):
+    # One core expression for timm's decaying peaks over a fixed floor:
+    # restart(cosine(lr, lr_min, T), mult=m, decay=d, floor=lr_min).
+    rng = np.random.default_rng(7000 + seed)
+    lr = float(10 ** rng.uniform(-4, 0))
+    t_initial = int(rng.integers(5, 60))
+    mult = (2.0, 1.0, float(rng.uniform(1.05, 2.5)))[seed % 3]
+    decay = float(rng.uniform(0.2, 0.95))
+    lr_min = float(lr * rng.uniform(0.01, 0.5))
+    kwargs = {"t_initial": t_initial, "lr_min": lr_min, "cycle_mul": mult, "cycle_decay": decay}
+    expected = _reference("CosineLRScheduler", lr, STEPS, cycle_limit=10**6, **kwargs)
+    cos = sa.cosine(lr, lr_min, t_initial)
+    got = np.asarray(sa.restart(cos, mult=mult, decay=decay, floor=lr_min)(jnp.arange(STEPS)))
+    np.testing.assert_allclose(got, expected, rtol=RTOL, atol=1e-12 * lr)
+    # Without the floor the decay pulls lr_min down with the peak: visibly off.
+    naive = np.asarray(sa.restart(cos, mult=mult, decay=decay)(jnp.arange(STEPS)))
+    assert np.max(np.abs(naive - expected) / expected) > 0.05
+
+
 def test_noise_is_refused():
     with pytest.raises(ValueError, match="noise_range_t must be None"):
         compat.CosineLRScheduler(0.1, t_initial=10, noise_range_t=5)

@@ -218,6 +218,55 @@ def test_lambda_scheduler_matches_torch(name, seed):
     _close(_ours(getattr(compat, name)(lr=lr, lr_lambda=jnp_fn)), want, lr)
 
 
+def _one_cycle_lambdas(epochs: int, lrf: float):
+    """ultralytics' one-cycle factor: its own Python lambda, and the same in jax.numpy."""
+    py_fn = lambda x: ((1 - math.cos(x * math.pi / epochs)) / 2) * (lrf - 1) + 1  # noqa: E731
+    jnp_fn = lambda x: ((1 - jnp.cos(x * jnp.pi / epochs)) / 2) * (lrf - 1) + 1  # noqa: E731
+    return py_fn, jnp_fn
+
+
+def test_lambda_lr_refuses_a_python_lambda_at_construction_naming_lr_lambda():
+    py_fn, jnp_fn = _one_cycle_lambdas(epochs=100, lrf=0.01)
+    with pytest.raises(ValueError) as err:
+        compat.LambdaLR(lr=0.01, lr_lambda=py_fn)
+    message = str(err.value)
+    assert message.startswith("LambdaLR: lr_lambda must be a jax.numpy function of the step")
+    assert "no math.*" in message and "got lr_lambda=<lambda>" in message
+    assert isinstance(err.value.__cause__, TypeError)  # jax's own error, chained
+    # The same factor in jax.numpy is accepted and matches torch running the Python one.
+    want, _ = _torch_run(lambda opt: lrs.LambdaLR(opt, py_fn), 0.01)
+    _close(_ours(compat.LambdaLR(lr=0.01, lr_lambda=jnp_fn)), want, 0.01)
+
+
+@pytest.mark.parametrize("name", ["LambdaLR", "MultiplicativeLR"])
+def test_python_lambdas_are_refused_and_their_jnp_twins_accepted(name):
+    rng = _rng(name, 0)
+    refused = 0
+    for _ in range(40):
+        py_fn, jnp_fn = _lambda_pair(rng, multiplicative=name == "MultiplicativeLR")
+        getattr(compat, name)(lr=0.1, lr_lambda=jnp_fn)
+        try:
+            getattr(compat, name)(lr=0.1, lr_lambda=py_fn)
+        except ValueError as err:  # `if`, min() or math.sin on the step
+            assert str(err).startswith(f"{name}: lr_lambda must be a jax.numpy function")
+            refused += 1
+    assert refused > 10
+
+
+def test_cyclic_lr_refuses_a_python_scale_fn_naming_it():
+    for mode in ("cycle", "iterations"):
+        with pytest.raises(ValueError, match=r"^CyclicLR: scale_fn must be a jax.numpy function"):
+            compat.CyclicLR(
+                base_lr=0.01,
+                max_lr=0.1,
+                step_size_up=10,
+                scale_fn=lambda x: 1.0 if x < 3 else 0.5,
+                scale_mode=mode,
+            )
+    with pytest.raises(ValueError, match=r"^CyclicMomentum: scale_fn must return numbers"):
+        compat.CyclicMomentum(base_lr=0.01, max_lr=0.1, step_size_up=10, scale_fn=lambda x: None)
+
+
 @pytest.mark.parametrize("name,seed", _cases(["CyclicLR"]))
 def test_cyclic_lr_and_momentum_match_torch(name, seed):
     rng = _rng(name, seed)

@@ -123,7 +123,7 @@ def schedules(draw, depth=2):
             return sa.join(inner, other)
         return sa.join(inner, other, boundaries=[draw(length)])
     if kind == "warmup":
-        shape = draw(st.sampled_from(["linear", "cosine", "exponential", "constant"]))
+        shape = draw(st.sampled_from(["linear", "cosine", "1-sqrt", "exponential", "constant"]))
         start = draw(positive) if shape == "exponential" else draw(number)
         return sa.warmup(
             inner, draw(st.integers(0, 50)), start=start, shape=shape, prefix=draw(st.booleans())
@@ -175,7 +175,10 @@ def test_join_with_durations_equals_join_with_explicit_boundaries(pieces, last):
         end = end + p.duration
         ends.append(float(end))
     explicit = sa.join(*pieces, last, boundaries=ends)
-    np.testing.assert_array_equal(values(by_duration), values(explicit))
+    # float boundaries put the pieces on a float clock, where integer clocks take exact
+    # integer complements: the two agree to rounding, not always to the bit
+    a, b = values(by_duration), values(explicit)
+    np.testing.assert_allclose(a, b, rtol=1e-6, atol=1e-6 * np.abs(b).max(initial=0.0))
 
 
 @SETTINGS
@@ -257,7 +260,9 @@ def test_clip_stays_within_bounds(s, low, span):
 @given(schedules(depth=1), st.integers(1, 7))
 def test_stretch_by_integer_factor_replays_schedule(s, k):
     t = T[:300]
-    np.testing.assert_array_equal(values(sa.stretch(s, k), k * t), values(s, t))
+    # the stretched clock is a float (t / k), the plain one an integer: equal to rounding
+    a, b = values(sa.stretch(s, k), k * t), values(s, t)
+    np.testing.assert_allclose(a, b, rtol=1e-6, atol=1e-6 * np.abs(b).max(initial=0.0))
 
 
 lipschitz = st.one_of(  # no infinite slopes (1-sqrt, exponents < 1): an ulp moves little

@@ -1,0 +1,99 @@
+"""Splitting a schedule into its float leaves and the rest, for ``jax.grad`` and optax.
+
+Every number of a schedule is a leaf, durations and milestones included, and those are
+usually integers: ``jax.grad(f)(schedule)`` then fails (JAX differentiates only inexact
+inputs unless told ``allow_int=True``, and an optax optimizer cannot update an integer).
+:func:`partition` splits the tree in two trees of the same structure, equinox-style:
+one holds the float leaves (``None`` elsewhere), the other everything else;
+:func:`combine` puts them back together.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import jax
+import jax.numpy as jnp
+
+from schedalg._core import Schedule
+
+
+def _is_float(leaf: Any) -> bool:
+    """A Python float or an array (concrete or traced) of inexact dtype."""
+    if isinstance(leaf, float):
+        return True
+    dtype = getattr(leaf, "dtype", None)
+    return dtype is not None and jnp.issubdtype(dtype, jnp.inexact)
+
+
+def _is_none(x: Any) -> bool:
+    return x is None
+
+
+def partition(schedule: Schedule) -> tuple[Schedule, Schedule]:
+    """Splits ``schedule`` into ``(floats, rest)``: two trees of its structure, the first
+    holding its float leaves and the second its other leaves, ``None`` where the other
+    holds the leaf.
+
+    Float leaves are Python floats and arrays of inexact dtype: values, factors, and
+    durations written as floats. Integer leaves (step counts, milestones, periods) go
+    to ``rest``. ``floats`` is what ``jax.grad`` differentiates and what an optax
+    optimizer updates; :func:`combine` rebuilds the schedule (without validation, so
+    traced or updated leaves flow). To learn a duration too, give it as a float
+    (``cosine(1.0, 0.0, 100.0)``): durations are continuous in the closed forms.
+
+    Args:
+        schedule: any schedule, single or batched (or any pytree).
+
+    Returns:
+        ``(floats, rest)``, each a schedule of the same classes with some leaves None.
+
+    Example:
+        >>> import jax
+        >>> s = sa.warmup(sa.cosine(0.1, 0.0, 90), 10)
+        >>> floats, rest = sa.partition(s)
+        >>> floats.schedule.start, floats.steps, rest.steps
+        (0.1, None, 10)
+        >>> loss = lambda s: s(20)
+        >>> g = jax.grad(lambda f: loss(sa.combine(f, rest)))(floats)
+        >>> round(float(g.schedule.start), 4)  # d s(20) / d start
+        0.9698
+    """
+    floats = jax.tree.map(lambda x: x if _is_float(x) else None, schedule)
+    rest = jax.tree.map(lambda x: None if _is_float(x) else x, schedule)
+    return floats, rest
+
+
+def combine(floats: Schedule, rest: Schedule) -> Schedule:
+    """The schedule whose leaves are those of ``floats`` where not None, else ``rest``'s:
+    the inverse of :func:`partition`.
+
+    Args:
+        floats: the float half from :func:`partition`, possibly updated (a gradient
+            step, an optax update) or traced.
+        rest: the other half, from the same :func:`partition`.
+
+    Returns:
+        The schedule, rebuilt without validation.
+
+    Example:
+        An optax step on the float leaves of a schedule; the integer leaves stay as
+        they are.
+
+        >>> import jax, optax
+        >>> s = sa.warmup(sa.cosine(0.1, 0.0, 90), 10)
+        >>> floats, rest = sa.partition(s)
+        >>> opt = optax.sgd(0.5)
+        >>> state = opt.init(floats)
+        >>> g = jax.grad(lambda f: sa.combine(f, rest)(20))(floats)
+        >>> updates, state = opt.update(g, state, floats)
+        >>> new = sa.combine(optax.apply_updates(floats, updates), rest)
+        >>> round(float(new.schedule.start), 4), new.steps
+        (-0.3849, 10)
+    """
+    if jax.tree.structure(floats, is_leaf=_is_none) != jax.tree.structure(rest, is_leaf=_is_none):
+        raise ValueError(
+            "combine: floats and rest must be the two halves of one sa.partition (the same "
+            f"structure), got floats={floats!r} and rest={rest!r}"
+        )
+    return jax.tree.map(lambda f, r: r if f is None else f, floats, rest, is_leaf=_is_none)
