@@ -1,4 +1,4 @@
-"""Random schedule trees (depth <= 4) over every primitive and combinator, 2000 per run.
+"""Random schedule trees (depth <= 4) over every primitive and combinator, 1200 per run.
 
 Every tree is a new structure, so it is evaluated op by op (a few ms once the
 per-primitive caches are warm) rather than jitted (a compilation per tree): schedalg's
@@ -152,7 +152,7 @@ def _rows(s: sa.Schedule) -> np.ndarray:
     return np.asarray(jax.vmap(lambda row: row(STEPS))(sa.stack([s, s])))
 
 
-@settings(max_examples=2000, deadline=None, suppress_health_check=list(HealthCheck))
+@settings(max_examples=1200, deadline=None, suppress_health_check=list(HealthCheck))
 @given(trees)
 def test_random_tree_is_finite_round_trips_and_batches(s):
     text = repr(s)
