@@ -132,6 +132,36 @@ def test_predict_matches_the_double_sum():
         )
 
 
+def test_predict_is_finite_for_a_steep_gamma():
+    # A fit to the digits CNN reached gamma = 3.8: eta**-gamma at the floored zero rates
+    # overflowed float32 and met the zero area of masked steps as NaN.
+    p = (0.0201, 0.01106, 1.215, 12.04, 3.76e-20, 7.07e8, 3.837)
+    s = sa.join(sa.linear(0.0, 1e-3, 22), sa.linear(1e-3, 0.0, 418), boundaries=[22])
+    lrs = np.asarray(s(np.arange(440)), np.float64)
+    steps = [30, 100, 300, 438, 439]
+    expected = [direct(p, lrs[: t + 1], t) for t in steps]  # float64: no overflow at 439
+    assert np.all(np.isfinite(expected))
+    np.testing.assert_allclose(
+        np.asarray(laws.MultiPowerLaw(*p).predict(s, steps)), expected, rtol=1e-5
+    )
+    np.testing.assert_allclose(
+        np.asarray(laws.MultiPowerLaw(*p).predict(s, [439])), expected[-1:], rtol=1e-5
+    )
+    # A drop to 1e-19 at the last step: C * area (4e-39) is below float32's normal range,
+    # where a product of the factors flushed to 0 (G = 0 instead of 1).
+    cliff = sa.join(
+        sa.linear(0.0, 1e-3, 22),
+        sa.piecewise_linear([0, 416, 417], [1e-3, 1e-3, 1.1e-19]),
+        boundaries=[22],
+    )
+    lrs = np.asarray(cliff(np.arange(440)), np.float64)
+    expected = direct(p, lrs, 439)
+    law = laws.MultiPowerLaw(*p)
+    assert float(law.predict(cliff, [439])[0]) == pytest.approx(expected, rel=1e-5)
+    assert float(law.predict(cliff, [300, 439])[1]) == pytest.approx(expected, rel=1e-5)
+    assert law._final_host(lrs) == pytest.approx(expected, rel=1e-10)
+
+
 def test_predict_batches_jits_vmaps_and_differentiates():
     law = laws.MultiPowerLaw(*P)
     steps = np.array([[50, 150], [250, 299]])  # any shape: appended to the batch shape

@@ -77,6 +77,7 @@ def test_there_are_notebooks():
         "04_thousands_at_once.ipynb",
         "05_lr_finder_one_cycle.ipynb",
         "06_migrating.ipynb",
+        "07_predicting_loss_curves.ipynb",
     ):
         assert name in names
 
