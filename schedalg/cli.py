@@ -300,9 +300,65 @@ def cmd_find_lr(args: argparse.Namespace) -> int:
 
 
 def cmd_learn(args: argparse.Namespace) -> int:
-    from schedalg.train.meta import command
+    from schedalg.train.files import check_writable
+    from schedalg.train.meta import describe, knot_schedule, learn, resolve, write_report
 
-    return command(args)
+    schedule = load_schedule(args.schedule)
+    config = _config(args)
+    data = _data(args.data)
+    config.check(data)
+    spe = len(data.y_train) // config.batch_size
+    steps = args.steps
+    if steps is None and args.epochs is None:
+        try:
+            steps = int(round(float(schedule.duration)))
+        except (TypeError, ValueError):
+            steps = None
+    steps = config.epochs * spe if steps is None else steps
+    if not 1 <= steps <= 100_000:
+        raise UsageError(f"--steps must be between 1 and 100000, got {steps}")
+    if args.knots is not None:
+        if args.params:
+            raise UsageError("give either --params or --knots, not both")
+        schedule = knot_schedule(schedule, steps, args.knots)
+        params = ["knots"]
+    elif args.params:
+        params = [p.strip() for p in args.params.split(",") if p.strip()]
+    else:
+        raise UsageError("--params NAMES (e.g. peak,warmup) or --knots K is required")
+    resolve(schedule, params, steps)  # a bad name fails before any training
+    check_writable(args.out, "learn")
+    print(f"{data.describe()}; {steps} updates per run, {args.meta_steps} meta-steps")
+
+    def show(entry: dict) -> None:
+        if not args.quiet:
+            print(f"{describe(entry)}  ({entry['seconds']:.1f} s)", flush=True)
+            print(f"    {entry['schedule']!r}", flush=True)
+
+    result = learn(
+        schedule,
+        params,
+        data,
+        config,
+        steps=steps,
+        meta_steps=args.meta_steps,
+        meta_lr=args.meta_lr,
+        smooth=args.smooth,
+        segment=args.segment,
+        on_step=show,
+    )
+    start, best = result.start, result.best
+    for note in result.notes:
+        print(f"note: {note}")
+    print(
+        f"val loss {start['val_loss']:.4f} -> {best['val_loss']:.4f} (meta-step "
+        f"{best['meta_step']}), acc {start['val_acc']:.4f} -> {best['val_acc']:.4f}, "
+        f"{result.seconds:.1f} s"
+    )
+    print(f"best: {best['schedule']!r}")
+    paths = write_report(result, args.out)
+    print(f"wrote {', '.join(paths.values())}")
+    return 0
 
 
 def cmd_sweep(args: argparse.Namespace) -> int:
