@@ -705,7 +705,7 @@ for _name, _fn, _final in (
             _fn,
             dict(transition_steps=100, peak_value=1.0, pct_start=0.3),
             finite("transition_steps peak_value pct_start div_factor final_div_factor" + _final),
-            bad("transition_steps", 0, -10, rule="non-positive `transition_steps`"),
+            bad("transition_steps", 0, -10, rule="must be > 0"),
             bad("pct_start" + _final, -0.1, rule="must be >= 0"),
             bad("div_factor final_div_factor", 0, -25.0, rule="must be > 0"),
         )

@@ -380,7 +380,8 @@ def linear_onecycle_schedule(
     """
     if _known(transition_steps) and np.any(np.asarray(transition_steps) <= 0):
         raise ValueError(
-            "A linear onecycle schedule was set with a non-positive `transition_steps`"
+            f"linear_onecycle_schedule: transition_steps must be > 0, "
+            f"got transition_steps={transition_steps!r}"
         )
     _onecycle_checks("linear_onecycle_schedule", pct_start, div_factor, final_div_factor)
     require("linear_onecycle_schedule", "pct_final", pct_final, lambda v: v >= 0, ">= 0")
@@ -418,7 +419,8 @@ def cosine_onecycle_schedule(
     """
     if _known(transition_steps) and np.any(np.asarray(transition_steps) <= 0):
         raise ValueError(
-            "A linear onecycle schedule was set with a non-positive `transition_steps`"
+            f"cosine_onecycle_schedule: transition_steps must be > 0, "
+            f"got transition_steps={transition_steps!r}"
         )
     _onecycle_checks("cosine_onecycle_schedule", pct_start, div_factor, final_div_factor)
     keys = [_trunc(pct_start * transition_steps), _trunc(transition_steps)]

@@ -297,6 +297,7 @@ def test_join_schedules_wraps_a_plain_function_like_optax_calls_it():
         ),
         ("cosine_decay_schedule", dict(init_value=1.0, decay_steps=0)),
         ("linear_onecycle_schedule", dict(transition_steps=0, peak_value=1.0)),
+        ("cosine_onecycle_schedule", dict(transition_steps=0, peak_value=1.0)),
         ("piecewise_constant_schedule", dict(init_value=1.0, boundaries_and_scales={5: -1.0})),
         ("piecewise_interpolate_schedule", dict(interpolate_type="cubic", init_value=1.0)),
     ],
@@ -306,6 +307,15 @@ def test_invalid_arguments_raise_like_optax(name, kwargs):
         _build(optax.schedules, name, kwargs)
     with pytest.raises(ValueError):
         _build(compat, name, kwargs)
+
+
+@pytest.mark.parametrize("name", ["linear_onecycle_schedule", "cosine_onecycle_schedule"])
+def test_onecycle_error_names_itself_the_parameter_and_the_value(name):
+    # optax's own message says "linear" for both and omits the value.
+    with pytest.raises(
+        ValueError, match=rf"^{name}: transition_steps must be > 0, got transition_steps=-3$"
+    ):
+        _build(compat, name, dict(transition_steps=-3, peak_value=1.0))
 
 
 # ----------------------------------------------------------------------------
