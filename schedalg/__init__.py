@@ -6,6 +6,7 @@ of them evaluate in one compiled call.
 """
 
 from schedalg._batch import batch_shape, check, evaluate, grid, stack, summarize
+from schedalg._clock import per_epoch, repeat, shift, stretch, stretch_cycles, warp
 from schedalg._combinators import join, restart, warmup
 from schedalg._cooldown import cooldown
 from schedalg._core import Schedule
@@ -18,15 +19,12 @@ from schedalg._primitives import (
     inverse_time,
     linear,
     polynomial,
+    tanh,
 )
-from schedalg._repeat import repeat
 from schedalg._steps import multistep, piecewise_constant, piecewise_linear, step
-from schedalg._stretch_cycles import stretch_cycles
-from schedalg._tanh import tanh
 from schedalg._text import from_dict, parse, to_dict
-from schedalg._transforms import add, clip, custom, per_epoch, scale, shift, stretch
+from schedalg._transforms import add, clip, custom, scale
 from schedalg._tree import combine, partition
-from schedalg._warp import warp
 from schedalg.plateau import PlateauState, reduce_on_plateau
 
 __version__ = "0.1.0"

@@ -31,12 +31,12 @@ DOCS = pathlib.Path(__file__).resolve().parents[1] / "docs"
 GROUPS: list[tuple[str, tuple[str, ...], str]] = [
     (
         "Primitives",
-        ("_primitives", "_steps", "_cycles", "_tanh"),
+        ("_primitives", "_steps", "_cycles"),
         "Closed-form shapes. Each is a schedule: call it with a step.",
     ),
     (
         "Combinators",
-        ("_combinators", "_cooldown", "_transforms", "_warp", "_repeat", "_stretch_cycles"),
+        ("_combinators", "_cooldown", "_transforms", "_clock"),
         "Schedules built from schedules: sequences, warmups, restarts, products, bounds "
         "and clock changes.",
     ),

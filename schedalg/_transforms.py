@@ -1,4 +1,4 @@
-"""Value and clock transforms: scale, add, clip, shift, stretch, per_epoch, custom."""
+"""Value transforms: scale, add, clip, custom (and the check of user functions)."""
 
 from __future__ import annotations
 
@@ -17,8 +17,6 @@ from schedalg._core import (
     clock,
     concrete,
     fl,
-    floordiv,
-    is_int,
     max_duration,
     require,
     require_finite,
@@ -38,7 +36,7 @@ def _duration(schedule: Schedule, other: Any) -> Any:
     return schedule.duration
 
 
-def _require_schedule(fn: str, value: Any) -> None:
+def require_schedule(fn: str, value: Any) -> None:
     if not isinstance(value, Schedule):
         raise ValueError(f"{fn}: schedule must be a schedule, got {value!r}")
 
@@ -59,7 +57,7 @@ class scale(Schedule):
     factor: Any = dataclasses.field(metadata={"schedule": True})  # a number or a schedule
 
     def _validate(self) -> None:
-        _require_schedule("scale", self.schedule)
+        require_schedule("scale", self.schedule)
 
     def __call__(self, step: ArrayLike) -> jax.Array:
         t = clock(step)
@@ -83,7 +81,7 @@ class add(Schedule):
     other: Any = dataclasses.field(metadata={"schedule": True})  # a number or a schedule
 
     def _validate(self) -> None:
-        _require_schedule("add", self.schedule)
+        require_schedule("add", self.schedule)
 
     def __call__(self, step: ArrayLike) -> jax.Array:
         t = clock(step)
@@ -109,7 +107,7 @@ class clip(Schedule):
     high: Any = None
 
     def _validate(self) -> None:
-        _require_schedule("clip", self.schedule)
+        require_schedule("clip", self.schedule)
         high = concrete(self.high)  # a traced bound cannot be compared now
         if self.low is not None and high is not None:
             require("clip", "low", self.low, lambda v: v <= high, f"<= high={self.high!r}")
@@ -125,99 +123,6 @@ class clip(Schedule):
     @property
     def duration(self) -> Any:
         return self.schedule.duration
-
-
-@schedule_class
-class shift(Schedule):
-    """Delays the clock: ``schedule(t - steps)`` (holding ``schedule(0)`` before).
-
-    A negative ``steps`` advances the clock instead.
-
-    Example:
-        >>> float(shift(linear(0.0, 1.0, 10), 10)(15))
-        0.5
-    """
-
-    schedule: Schedule
-    steps: Any
-
-    def _validate(self) -> None:
-        _require_schedule("shift", self.schedule)
-
-    def __call__(self, step: ArrayLike) -> jax.Array:
-        t = clock(step)
-        shifted = t - self.steps
-        if is_int(shifted):  # t + |steps| can wrap past the int maximum: saturate there
-            top = jnp.iinfo(shifted.dtype).max
-            shifted = jnp.where((jnp.asarray(self.steps) < 0) & (shifted < t), top, shifted)
-        return self.schedule(shifted)
-
-    @property
-    def duration(self) -> Any:
-        inner = self.schedule.duration
-        return None if inner is None else jnp.maximum(inner + self.steps, 0)
-
-
-@schedule_class
-class stretch(Schedule):
-    """Slows the clock by ``factor``: ``schedule(t / factor)``.
-
-    Example:
-        >>> float(stretch(linear(0.0, 1.0, 10), 2)(10))
-        0.5
-    """
-
-    schedule: Schedule
-    factor: Any
-
-    def _validate(self) -> None:
-        _require_schedule("stretch", self.schedule)
-        require("stretch", "factor", self.factor, lambda v: v > 0, "> 0")
-
-    def __call__(self, step: ArrayLike) -> jax.Array:
-        t, factor = fl(clock(step)), fl(self.factor)
-        u = t / factor
-        # XLA's division can miss an exact quotient by an ulp (123 / 41 < 3), which moves
-        # an inner step boundary by one step: snap to the integer when it is exact.
-        whole = jnp.round(u)
-        exact = whole * factor == t
-        return self.schedule(jnp.where(exact, u + jax.lax.stop_gradient(whole - u), u))
-
-    @property
-    def duration(self) -> Any:
-        inner = self.schedule.duration
-        return None if inner is None else inner * self.factor
-
-
-@schedule_class
-class per_epoch(Schedule):
-    """Steps the schedule once per epoch while counting updates:
-    ``schedule(floor(t / steps_per_epoch))`` (PyTorch's per-epoch ``scheduler.step()``).
-
-    Code that steps its scheduler *after* each epoch with the epoch just finished
-    (DeiT's ``lr_scheduler.step(epoch)``; Swin's ``step_update`` after each update) trains
-    epoch ``e`` with the value of ``e - 1``: that is ``per_epoch(shift(s, 1), n)`` (and
-    ``shift(s, 1)`` per update). See docs/recipes.md.
-
-    Example:
-        >>> round(float(per_epoch(linear(0.0, 1.0, 10), 100)(250)), 6)
-        0.2
-    """
-
-    schedule: Schedule
-    steps_per_epoch: Any
-
-    def _validate(self) -> None:
-        _require_schedule("per_epoch", self.schedule)
-        require("per_epoch", "steps_per_epoch", self.steps_per_epoch, lambda v: v > 0, "> 0")
-
-    def __call__(self, step: ArrayLike) -> jax.Array:
-        return self.schedule(floordiv(clock(step), self.steps_per_epoch))
-
-    @property
-    def duration(self) -> Any:
-        inner = self.schedule.duration
-        return None if inner is None else inner * self.steps_per_epoch
 
 
 #: What a user's function must be; the checks below say it when it is not.

@@ -6,7 +6,7 @@ import numpy as np
 import pytest
 
 import schedalg as sa
-from schedalg._repeat import repeat
+from schedalg._clock import repeat
 
 
 def test_repeat_rewinds_the_clock_every_period():

@@ -30,8 +30,8 @@ from typing import Any
 import numpy as np
 
 import schedalg as sa
+from schedalg._clock import repeat
 from schedalg._core import Schedule, floordiv, require, sorted_last
-from schedalg._repeat import repeat
 from schedalg._transforms import check_function
 from schedalg.compat._named import is_sequence, named
 from schedalg.plateau import reduce_on_plateau
@@ -424,7 +424,7 @@ def CyclicLR(
     ("exp_range") or ``scale_fn(cycle)`` / ``scale_fn(n)`` (``scale_mode``
     "cycle" / "iterations"; jnp-friendly). With equal step sizes this is
     ``sa.cyclic(base_lr, max_lr, step_size_up, mode=mode, gamma=gamma)``; otherwise a
-    ``repeat`` (clock rewind, ``schedalg._repeat``) of a ``sa.piecewise_linear``
+    ``repeat`` (clock rewind, ``schedalg.repeat``) of a ``sa.piecewise_linear``
     triangle times ``sa.step(1.0, up + down, 0.5)`` ("triangular2"),
     ``sa.exponential(1.0, gamma)`` ("exp_range") or a ``sa.custom`` factor.
 

@@ -30,8 +30,8 @@ from typing import Any
 import numpy as np
 
 import schedalg as sa
+from schedalg._clock import warp
 from schedalg._core import Schedule, require
-from schedalg._warp import warp
 from schedalg.compat._named import named
 
 __all__ = [

@@ -8,7 +8,7 @@ included, and ignored) and returns a schedalg schedule whose value at step ``n``
 * ``PiecewiseConstantDecay``: the value at a boundary still belongs to the earlier
   interval (``step <= boundary``), so schedalg's boundaries sit one step later.
 * ``PolynomialDecay(cycle=True)`` stretches the decay over the next multiple of
-  ``decay_steps`` (:func:`schedalg._stretch_cycles.stretch_cycles`).
+  ``decay_steps`` (:func:`schedalg.stretch_cycles`).
 * ``CosineDecayRestarts``' floor ``alpha * initial_learning_rate`` does not shrink with
   ``m_mul``: the restarts carry ``(1 - alpha) * lr`` and the floor is added.
 
@@ -29,11 +29,11 @@ from typing import Any
 import numpy as np
 from jax.typing import ArrayLike
 
+from schedalg._clock import stretch_cycles
 from schedalg._combinators import restart, warmup
 from schedalg._core import Schedule, concrete, require, sorted_last
 from schedalg._primitives import cosine, exponential, inverse_time, polynomial
 from schedalg._steps import piecewise_constant
-from schedalg._stretch_cycles import stretch_cycles
 from schedalg.compat._named import is_sequence, named
 from schedalg.compat.optax import _vec, _xp
 

@@ -35,11 +35,12 @@ import jax.numpy as jnp
 import numpy as np
 from jax.typing import ArrayLike
 
+from schedalg._clock import shift
 from schedalg._combinators import join, warmup
 from schedalg._core import Schedule, concrete, require
 from schedalg._primitives import constant, cosine, exponential, linear, polynomial
 from schedalg._steps import piecewise_constant, piecewise_linear
-from schedalg._transforms import check_function, custom, shift
+from schedalg._transforms import check_function, custom
 from schedalg.compat._named import named
 
 __all__ = [

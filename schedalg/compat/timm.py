@@ -31,9 +31,9 @@ import numpy as np
 from jax.typing import ArrayLike
 
 import schedalg as sa
+from schedalg._clock import warp
 from schedalg._core import Schedule, concrete, fl, require, sorted_last
-from schedalg._tanh import tanh
-from schedalg._warp import warp
+from schedalg._primitives import tanh
 from schedalg.compat._named import is_sequence, named
 from schedalg.plateau import PlateauState, reduce_on_plateau
 

@@ -25,11 +25,12 @@ from typing import Any
 
 from jax.typing import ArrayLike
 
+from schedalg._clock import shift
 from schedalg._combinators import join, restart, warmup
 from schedalg._core import Schedule, require
 from schedalg._cycles import wsd
 from schedalg._primitives import constant, cosine, inverse_sqrt, linear, polynomial
-from schedalg._transforms import clip, shift
+from schedalg._transforms import clip
 from schedalg.compat._named import named
 from schedalg.compat.optax import _all, _known, _max, _vec, _where, _xp
 
