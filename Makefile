@@ -30,8 +30,10 @@ format: $(VENV)/.test-installed
 	$(BIN)/ruff format .
 	$(BIN)/ruff check --fix .
 
+# Test files run in parallel, one per core (at most 4: each worker loads the reference
+# libraries); a file stays on one worker, so module fixtures are built once.
 test: lint
-	$(BIN)/python -m pytest
+	$(BIN)/python -m pytest -n auto --maxprocesses 4 --dist loadfile
 
 demo: $(VENV)/.demo-installed
 	$(BIN)/python -m schedalg.demo

@@ -17,6 +17,8 @@ SUITES = [
     "bench.interactive",
     "bench.import_time",
     "bench.population",
+    "bench.distributed",
+    "bench.compare_population",
     "bench.laws",
 ]
 

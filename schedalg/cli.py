@@ -244,28 +244,63 @@ def _print_epoch(m: dict) -> None:
     )
 
 
+#: ``schedalg compare`` defaults (``make demo``) and ``--full``; equal to
+#: ``schedalg.train.compare.SEEDS``, ``POINTS`` and ``FULL`` (tests/test_cli.py checks).
+COMPARE_SEEDS, COMPARE_POINTS = 3, 5
+COMPARE_FULL = {"seeds": 10, "points": 7}
+
+
+def _compare_peaks(text: str) -> list[float]:
+    try:
+        peaks = [float(v) for v in text.split(",") if v.strip()]
+    except ValueError:
+        raise UsageError(f"--peaks must be comma-separated numbers, got {text!r}") from None
+    if not peaks or any(not 0 < v <= 100 for v in peaks):
+        raise UsageError(f"--peaks must be numbers in (0, 100], got {text!r}")
+    return peaks
+
+
 def cmd_compare(args: argparse.Namespace) -> int:
     from schedalg.train.compare import compare
+    from schedalg.train.compare_report import summary_lines
+    from schedalg.train.data import harder
     from schedalg.train.files import check_writable
 
     config = _config(args)
+    seeds = COMPARE_FULL["seeds"] if args.full else COMPARE_SEEDS
+    seeds = seeds if args.seeds is None else args.seeds
+    points = COMPARE_FULL["points"] if args.full else COMPARE_POINTS
+    points = points if args.points is None else args.points
     data = _data(args.data)
+    if args.train_images is not None or args.label_noise:
+        data = harder(data, train_images=args.train_images, label_noise=args.label_noise)
     config.check(data)
     check_writable(args.out, "compare")
-    if not args.peak > 0 or args.peak > 100:
+    if args.peak is not None and not 0 < args.peak <= 100:
         raise UsageError(f"--peak must be in (0, 100], got {args.peak}")
+    if args.peaks is not None and args.peak is not None:
+        raise UsageError("give --peak (the grid's centre) or --peaks (the grid), not both")
+    peaks = None if args.peaks is None else _compare_peaks(args.peaks)
     only = [n.strip() for n in args.only.split(",")] if args.only else None
     print(data.describe())
     result = compare(
         data,
         config,
         args.out,
+        peaks=peaks,
         peak=args.peak,
+        points=points,
+        seeds=seeds,
         only=only,
         progress=False if args.quiet else None,
     )
-    best = result.best
-    print(f"best: {best.name} (val acc {best.best_val_acc:.4f})")
+    print("\n".join(summary_lines(result)))
+    print(result.verdict().replace("**", ""))
+    sep = result.separation
+    print(
+        f"families' spread (sd of their means) {sep.between:.4f} vs seed sd {sep.within:.4f}: "
+        f"ratio {sep.ratio:.2f}"
+    )
     print(f"wrote {result.report}")
     print(f"wrote {result.figure}")
     return 0
@@ -362,8 +397,11 @@ def cmd_learn(args: argparse.Namespace) -> int:
 
 
 def cmd_sweep(args: argparse.Namespace) -> int:
+    from schedalg.train import distributed
     from schedalg.train.sweep import command
 
+    # First of all: JAX's multi-process runtime must start before any JAX computation.
+    distributed.initialize(args.coordinator, args.num_processes, args.process_id)
     config = _config(args)
     return command(args, load_schedule(args.schedule), config, _data(args.data))
 
@@ -636,9 +674,34 @@ def parser() -> argparse.ArgumentParser:
     )
     train.set_defaults(run=cmd_train)
 
-    comp = sub.add_parser("compare", help="train once per schedule family, write a report")
+    comp = sub.add_parser(
+        "compare", help="every schedule family at its best peak, over seeds, with statistics"
+    )
     _training_options(comp, "runs/compare")
-    comp.add_argument("--peak", type=float, default=1e-2, help="top learning rate (default 1e-2)")
+    comp.add_argument(
+        "--peak", type=float, help="centre of the peak grid (default: the LR range test's valley)"
+    )
+    comp.add_argument("--peaks", help="the peak grid itself, comma-separated (e.g. 1e-3,3e-3,1e-2)")
+    comp.add_argument(
+        "--points",
+        type=int,
+        help=f"peaks in the grid (default {COMPARE_POINTS}; {COMPARE_FULL['points']} with --full)",
+    )
+    comp.add_argument(
+        "--seeds",
+        type=int,
+        help=f"seeds, from --seed on (default {COMPARE_SEEDS}; "
+        f"{COMPARE_FULL['seeds']} with --full)",
+    )
+    comp.add_argument(
+        "--full",
+        action="store_true",
+        help=f"{COMPARE_FULL['seeds']} seeds and {COMPARE_FULL['points']} peaks (unless given)",
+    )
+    comp.add_argument("--train-images", type=int, help="keep this many training images (harder)")
+    comp.add_argument(
+        "--label-noise", type=float, default=0.0, help="fraction of training labels corrupted"
+    )
     comp.add_argument("--only", help="comma-separated family names to run")
     comp.set_defaults(run=cmd_compare)
 
@@ -685,6 +748,23 @@ def parser() -> argparse.ArgumentParser:
         help="ranking metric (default final_val_loss)",
     )  # fmt: skip
     _training_options(sweep, "runs/sweep")
+    sweep.add_argument(
+        "--checkpoint-epochs",
+        type=int,
+        default=1,
+        metavar="N",
+        help="checkpoint the population into OUT/checkpoints every N epochs (0: never); "
+        "a relaunched sweep resumes from the latest one (default 1)",
+    )
+    sweep.add_argument(
+        "--keep-checkpoints", type=int, default=2, metavar="N", help="checkpoints kept (default 2)"
+    )
+    multi = sweep.add_argument_group(
+        "several processes (jax.distributed; found by itself under SLURM, Open MPI, Cloud TPU)"
+    )
+    multi.add_argument("--coordinator", metavar="HOST:PORT", help="address of process 0")
+    multi.add_argument("--num-processes", type=int, metavar="N", help="number of processes")
+    multi.add_argument("--process-id", type=int, metavar="I", help="this process, 0 to N-1")
     sweep.set_defaults(run=cmd_sweep)
     _law_parser(sub)
     return p

@@ -189,14 +189,46 @@ def test_train_snapshots_resume_and_refuse_to_overwrite(data_path, tmp_path, cap
 
 def test_compare_writes_report_and_figure(data_path, tmp_path, capsys):
     out = tmp_path / "cmp"
-    argv = ["compare", "--data", data_path, "--out", str(out), "--only", "cosine,WSD", *TRAIN]
+    argv = ["compare", "--data", data_path, "--out", str(out), "--only", "cosine,WSD",
+            "--peaks", "3e-3,1e-2", "--seeds", "2", "--label-noise", "0.1", *TRAIN]  # fmt: skip
     assert main(argv) == 0
     text = capsys.readouterr().out
+    assert text.startswith("small.npz (10% label noise): 256 train / 64 validation images")
+    assert "2 families x 2 peaks x 2 seeds = 8 models" in text
     assert f"wrote {out / 'report.md'}" in text and f"wrote {out / 'compare.png'}" in text
+    assert "has the lowest mean final validation loss" in text and "ratio" in text
     report = (out / "report.md").read_text()
     assert "| cosine |" in report and "| WSD |" in report and "| step |" not in report
+    assert "paired t-test" in report and "**Verdict.**" in report
     assert main([*argv[:-5], "--only", "nope", *TRAIN]) == 2
     assert "unknown families ['nope']" in capsys.readouterr().err
+
+
+@pytest.mark.parametrize(
+    "extra, message",
+    [
+        (["--peaks", "1e-3,x"], "--peaks must be comma-separated numbers, got '1e-3,x'"),
+        (["--peaks", "0,1e-3"], "--peaks must be numbers in (0, 100], got '0,1e-3'"),
+        (["--peak", "1e-3", "--peaks", "1e-3"], "give --peak (the grid's centre) or --peaks"),
+        (["--peak", "-1"], "--peak must be in (0, 100], got -1.0"),
+        (["--seeds", "1", "--peaks", "1e-3"], "seeds must be >= 2"),
+        (["--label-noise", "1.5"], "label_noise must be in [0, 1), got label_noise=1.5"),
+        (["--train-images", "1"], "train_images must be an integer in [2, 256]"),
+    ],
+)
+def test_compare_refuses_bad_options(data_path, tmp_path, capsys, extra, message):
+    argv = ["compare", "--data", data_path, "--out", str(tmp_path / "c"), *extra, *TRAIN]
+    assert main(argv) == 2
+    assert message in _error_line(capsys.readouterr().err, "compare")
+    assert not (tmp_path / "c").exists()
+
+
+def test_compare_defaults_match_the_library():
+    from schedalg import cli
+    from schedalg.train import compare
+
+    assert (cli.COMPARE_SEEDS, cli.COMPARE_POINTS) == (compare.SEEDS, compare.POINTS)
+    assert cli.COMPARE_FULL == compare.FULL
 
 
 def test_find_lr_prints_suggestions_and_writes_plot(data_path, tmp_path, capsys):

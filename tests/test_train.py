@@ -14,7 +14,7 @@ import pytest
 import schedalg as sa
 from schedalg.plateau import reduce_on_plateau
 from schedalg.train import CNN, Config, DataError, Dataset, load_data, train
-from schedalg.train.compare import compare, families
+from schedalg.train.compare import families
 from schedalg.train.data import epoch_order, load_npz
 from schedalg.train.snapshots import load_snapshot
 from schedalg.train.step import apply_update, functions, init_like
@@ -272,29 +272,6 @@ def test_families_cover_the_issue_list_and_fit_the_run():
         values = np.asarray(sa.evaluate(f.schedule, np.arange(total)))
         assert np.all(np.isfinite(values)) and values.min() >= 0.0
         assert abs(values.max() - 1e-2) < 1e-6, f.name  # every family peaks at 1e-2
-
-
-def test_compare_writes_report_and_figure(small, tmp_path):
-    out = str(tmp_path / "cmp")
-    lines = []
-    result = compare(
-        small,
-        Config(epochs=2, batch_size=32),
-        out,
-        only=["cosine", "plateau"],
-        progress=False,
-        log=lines.append,
-    )
-    assert [r.name for r in result.results] == ["cosine", "plateau"]
-    assert len(lines) == 2 and lines[0].startswith("cosine")
-    with open(result.report) as f:
-        report = f.read()
-    rows = [line for line in report.splitlines() if line.startswith("| cosine")]
-    cosine = result.results[0]
-    assert f"| {cosine.final_train_loss:.4f} | {cosine.best_val_loss:.4f} |" in rows[0]
-    assert os.path.getsize(result.figure) > 10_000
-    with pytest.raises(ValueError, match="unknown families \\['cosin'\\]"):
-        compare(small, Config(epochs=2, batch_size=32), None, only=["cosin"])
 
 
 # ----------------------------------------------------------------------------

@@ -14,8 +14,9 @@
 #    product (`ChainedScheduler`, `sa.scale`) differs from a sequence (`SequentialLR`,
 #    `sa.join`) and from torch's recursive cosine past `T_max`.
 # 2. **The loss.** We train the small CNN of `schedalg.train` on the digits under each
-#    schedule, with three seeds, and compare the final losses with the seed-to-seed
-#    spread.
+#    schedule, with three seeds, all schedules of a seed as one population, and test the
+#    differences with a paired t-test across the seeds (the statistics of
+#    `schedalg compare`).
 
 # %%
 %matplotlib inline
@@ -28,7 +29,9 @@ from IPython.display import Markdown, display
 
 import schedalg as sa
 from schedalg.compat.torch import ChainedScheduler, CosineAnnealingLR, SequentialLR, StepLR
-from schedalg.train import Config, load_data, train
+from schedalg.train import Config, load_data
+from schedalg.train.population import train_population
+from schedalg.train.stats import holm, paired_t_test, t_interval
 
 try:
     import torch
@@ -254,18 +257,23 @@ plt.show()
 #
 # Each schedule trains the CNN (Adam, batch 64, 6 epochs) with seeds 0, 1 and 2. A seed
 # fixes the initial parameters and the order of the batches, so two schedules trained
-# with the same seed differ only by their learning rates. The torch-only trajectories
-# (the chain past `T_max`, the two `eta_min > 0` orders) are trained from torch's own
-# values through `sa.piecewise_linear`, with a knot at every update, which reproduces
-# them (in float32) at every step.
+# with the same seed differ only by their learning rates: the comparison is *paired* by
+# seed. Every schedule is tabulated with `sa.piecewise_linear`, a knot at every update,
+# which reproduces it (in float32) at every step; that gives all of them one tree
+# structure, so the schedules of a seed train as one population
+# (`train_population`, one compiled program for all seeds). The torch-only
+# trajectories (the chain past `T_max`, the two `eta_min > 0` orders) are tabulated from
+# torch's own values the same way.
 
 # %%
 SEEDS = [0, 1, 2]
 
 
 def from_values(lrs):
-    """A schedule through given per-update values (knots at steps 0..n-1)."""
-    return sa.piecewise_linear(np.arange(len(lrs)), np.asarray(lrs, np.float32))
+    """A schedule through given per-update values (knots at steps 0..n-1, the last axis);
+    a table of rows gives a batch of schedules."""
+    lrs = np.asarray(lrs, np.float32)
+    return sa.piecewise_linear(np.arange(lrs.shape[-1]), lrs)
 
 
 schedules = {
@@ -275,62 +283,76 @@ schedules = {
     "product, T_max = N/2": product_half,
 }
 if torch is not None:
-    schedules["torch chain, T_max = N/2"] = from_values(chain_half)
-    schedules["torch eta_min>0, step then cosine"] = from_values(eta_a)
-    schedules["torch eta_min>0, cosine then step"] = from_values(eta_b)
+    schedules["torch chain, T_max = N/2"] = chain_half
+    schedules["torch eta_min>0, step then cosine"] = eta_a
+    schedules["torch eta_min>0, cosine then step"] = eta_b
+names = list(schedules)
+table = np.stack([s if isinstance(s, np.ndarray) else values(s) for s in schedules.values()])
+batch = from_values(table)  # batch shape (schedules,)
 
-runs = {}
 start = time.perf_counter()
-for name, schedule in schedules.items():
-    runs[name] = [
-        train(schedule, data, Config(epochs=EPOCHS, batch_size=BATCH, seed=seed), progress=False)
-        for seed in SEEDS
-    ]
-print(f"{len(schedules) * len(SEEDS)} runs in {time.perf_counter() - start:.0f} s")
+pops = [
+    train_population(batch, data, Config(epochs=EPOCHS, batch_size=BATCH, seed=seed),
+                     seeds=seed, progress=False)
+    for seed in SEEDS
+]  # fmt: skip
+print(f"{len(names)} schedules x {len(SEEDS)} seeds in {time.perf_counter() - start:.0f} s")
+# per schedule, per seed: final validation loss, accuracy, training loss; per-update losses
+final = {k: np.stack([p.metrics[k][:, -1] for p in pops], 1) for k in ("val_loss", "val_acc",
+         "train_loss")}  # fmt: skip
+losses = np.stack([p.loss for p in pops], 1)  # (schedules, seeds, updates)
 
+
+# %% [markdown]
+# ### The table
+#
+# For each schedule: the final validation loss over the three seeds as mean ± standard
+# deviation and its 95 % Student-t interval (`t_interval`: with 3 seeds the half-width
+# is 4.30 standard errors), and the paired difference from the first row with the
+# two-sided paired t-test (`paired_t_test`, df = 2) and its p-value adjusted by Holm's
+# method over the comparisons (`holm`).
 
 # %%
-def final(name, key):
-    return np.array([r.metrics[-1][key] for r in runs[name]])
-
-
-base = "product, step then cosine"
+base = 0
+tests = [paired_t_test(final["val_loss"][i], final["val_loss"][base]) for i in range(1, len(names))]
+adjusted = holm([t.p for t in tests])
 rows = [
-    "| schedule | final val loss, mean ± sd | min … max | paired diff. vs first row "
+    "| schedule | final val loss: mean ± sd [95% CI] | paired diff. vs first row | p | p Holm "
     "| final train loss | final val acc |",
-    "|---|---:|---:|---:|---:|---:|",
+    "|---|---|---:|---:|---:|---:|---:|",
 ]
-for name in runs:
-    v = final(name, "val_loss")
-    d = v - final(base, "val_loss")
+for i, name in enumerate(names):
+    iv = t_interval(final["val_loss"][i])
+    diff = p = ph = "–"
+    if i != base:
+        t, ph = tests[i - 1], f"{adjusted[i - 1]:.3f}"
+        diff, p = f"{t.mean_diff:+.4f}", f"{t.p:.3f}"
     rows.append(
-        f"| {name} | {v.mean():.4f} ± {v.std(ddof=1):.4f} | {v.min():.4f} … {v.max():.4f} | "
-        f"{d.mean():+.4f} | {final(name, 'train_loss').mean():.4f} | "
-        f"{final(name, 'val_acc').mean():.4f} |"
+        f"| {name} | {iv.mean:.4f} ± {iv.sd:.4f} [{iv.low:.4f}, {iv.high:.4f}] | {diff} | {p} | "
+        f"{ph} | {final['train_loss'][i].mean():.4f} | {final['val_acc'][i].mean():.4f} |"
     )
 display(Markdown("\n".join(rows)))
 
 fig, (ax_lr, ax_val, ax_pts) = plt.subplots(1, 3, figsize=(18, 4.2))
-for i, (name, rs) in enumerate(runs.items()):
+epochs = np.arange(1, EPOCHS + 1)
+for i, name in enumerate(names):
     color = f"C{i}"
-    ax_lr.plot(rs[0].lr, color=color, label=name, linewidth=1.4)
-    for r in rs:
-        ax_val.plot(
-            [m["epoch"] for m in r.metrics],
-            [m["val_loss"] for m in r.metrics],
-            color=color,
-            alpha=0.6,
-            label=name if r is rs[0] else None,
-        )
-    ax_pts.scatter([i] * len(rs), final(name, "val_loss"), color=color)
-ax_lr.set_title("learning rate logged by the trainer", fontsize=10)
+    ax_lr.plot(pops[0].lr[i], color=color, label=name, linewidth=1.4)
+    curves = np.stack([p.metrics["val_loss"][i] for p in pops])
+    ax_val.plot(epochs, curves.mean(0), color=color, label=name)
+    ax_val.fill_between(epochs, curves.min(0), curves.max(0), color=color, alpha=0.15)
+    iv = t_interval(final["val_loss"][i])
+    ax_pts.errorbar([i], [iv.mean], yerr=[[iv.mean - iv.low], [iv.high - iv.mean]], fmt="o",
+                    color=color, capsize=4)  # fmt: skip
+    ax_pts.scatter([i + 0.15] * len(SEEDS), final["val_loss"][i], color="0.4", marker="x")
+ax_lr.set_title("learning rate logged by the trainer (seed 0)", fontsize=10)
 ax_lr.set_xlabel("update")
-ax_val.set_title("validation loss, 3 seeds each", fontsize=10)
+ax_val.set_title("validation loss: mean and min-max band over 3 seeds", fontsize=10)
 ax_val.set_xlabel("epoch")
 ax_val.set_yscale("log")
-ax_pts.set_title("final validation loss per seed", fontsize=10)
-ax_pts.set_xticks(range(len(runs)))
-ax_pts.set_xticklabels(range(1, len(runs) + 1))
+ax_pts.set_title("final validation loss: 95% t interval (x: seeds)", fontsize=10)
+ax_pts.set_xticks(range(len(names)))
+ax_pts.set_xticklabels(range(1, len(names) + 1))
 ax_pts.set_xlabel("schedule (table row)")
 for ax in (ax_lr, ax_val, ax_pts):
     ax.grid(alpha=0.3)
@@ -342,37 +364,42 @@ plt.show()
 # ## What the measurements say
 #
 # The cell below states the findings from the numbers above, computed rather than
-# written in advance: whether runs were bit-identical, and how each paired difference
-# compares with the spread between seeds of the first schedule (its sample standard
-# deviation over the three seeds). With three seeds, a difference smaller than that
-# spread is not evidence of an effect.
+# written in advance: whether runs were bit-identical, and for each schedule whether its
+# paired difference from the first row is significant (two-sided paired t-test across
+# the 3 seeds, Holm-adjusted, level 0.05). With three seeds only large, consistent
+# differences can reach significance: "not significant" means this experiment does not
+# separate the two, not that they are equal. The converse holds too: two nearly equal
+# schedules trained from the same seeds can differ *consistently* by a tiny amount, which
+# a paired test calls significant; compare the size with the seed standard deviation
+# before calling it an effect that matters.
 
 # %%
-spread = final(base, "val_loss").std(ddof=1)
-same = all(
-    np.array_equal(a.loss, b.loss) for a, b in zip(runs[base], runs["product, cosine then step"])
-)
+same = np.array_equal(losses[0], losses[1])
 print(
     f"1. Product, both orders: learning rates identical = "
     f"{np.array_equal(values(step_then_cos), values(cos_then_step))}; "
     f"training losses bit-identical for every seed = {same}."
 )
-print(f"   Seed spread of the final validation loss (sd over {len(SEEDS)} seeds): {spread:.4f}.")
-for name in runs:
-    if name in (base, "product, cosine then step"):
+for i, name in enumerate(names[1:], start=1):
+    t, ph = tests[i - 1], adjusted[i - 1]
+    if np.array_equal(losses[i], losses[base]):
+        print(f"   {name}: the same runs as the first row, bit for bit.")
         continue
-    d = final(name, "val_loss") - final(base, "val_loss")
-    verdict = "larger than" if abs(d.mean()) > spread else "within"
+    verdict = "significant" if ph < 0.05 else "not significant"
     print(
-        f"   {name}: paired difference {d.mean():+.4f} (per seed {np.round(d, 4).tolist()}), "
-        f"{verdict} the seed spread."
+        f"   {name}: paired difference {t.mean_diff:+.4f} (per seed "
+        f"{np.round(final['val_loss'][i] - final['val_loss'][base], 4).tolist()}), "
+        f"t = {t.t:.2f}, p = {t.p:.3f}, Holm {ph:.3f}: {verdict}."
     )
 if torch is not None:
-    d = final("torch eta_min>0, cosine then step", "val_loss") - final(
-        "torch eta_min>0, step then cosine", "val_loss"
-    )
+    a = names.index("torch eta_min>0, step then cosine")
+    b = names.index("torch eta_min>0, cosine then step")
+    t = paired_t_test(final["val_loss"][b], final["val_loss"][a])
+    spread = final["val_loss"][a].std(ddof=1)
     print(
         f"2. eta_min > 0: the two torch orders differ by at most {gap.max() / LR:.2%} of the peak "
-        f"rate; their final validation losses differ by {np.abs(d).max():.4f} at most "
-        f"(seed spread {spread:.4f})."
+        f"rate; their final validation losses differ by {t.mean_diff:+.4f} on average "
+        f"(paired t-test p = {t.p:.3f}: "
+        f"{'significant' if t.p < 0.05 else 'not significant'} at 0.05, one comparison), "
+        f"{abs(t.mean_diff) / spread:.1%} of the seed standard deviation {spread:.4f}."
     )

@@ -159,3 +159,56 @@ def load_data(path: str | None = None, val_fraction: float = 0.2) -> Dataset:
 def epoch_order(seed: int, epoch: int, n: int) -> np.ndarray:
     """The training order of epoch ``epoch``: a permutation fixed by ``(seed, epoch)``."""
     return np.random.default_rng([seed, epoch]).permutation(n)
+
+
+#: Seed of :func:`harder`'s subset and label noise (fixed: independent of the training seed).
+HARDER_SEED = 20240602
+
+
+def harder(data: Dataset, *, train_images: int | None = None, label_noise: float = 0.0) -> Dataset:
+    """A harder task from ``data``: fewer training images and/or noisy training labels.
+
+    The validation set is left as it is (clean labels, every image), so scores stay
+    comparable with ``data``'s. ``train_images`` keeps the first images of a fixed
+    permutation; ``label_noise`` is the fraction of the kept training labels replaced by
+    another class drawn uniformly (a fixed draw: :data:`HARDER_SEED`, never the
+    training seed, so every run sees the same task).
+
+    Args:
+        data: the dataset to restrict.
+        train_images: training images to keep (default all), at least 2.
+        label_noise: fraction of training labels to corrupt, in [0, 1).
+
+    Example:
+        >>> from schedalg.train.data import harder, load_digits
+        >>> d = harder(load_digits(), train_images=360, label_noise=0.2)
+        >>> d.name, len(d.y_train), len(d.y_val)
+        ('digits (360 train images, 20% label noise)', 360, 359)
+        >>> clean = harder(load_digits(), train_images=360)
+        >>> int((d.y_train != clean.y_train).sum())  # 20% of 360, the same images
+        72
+    """
+    n = len(data.y_train)
+    if train_images is not None and (
+        isinstance(train_images, bool) or not isinstance(train_images, int)
+        or not 2 <= train_images <= n
+    ):  # fmt: skip
+        raise DataError(
+            f"data: train_images must be an integer in [2, {n}], got train_images={train_images!r}"
+        )
+    if not 0.0 <= label_noise < 1.0:
+        raise DataError(f"data: label_noise must be in [0, 1), got label_noise={label_noise!r}")
+    rng = np.random.default_rng(HARDER_SEED)
+    keep = rng.permutation(n)[: n if train_images is None else train_images]
+    keep.sort()  # the kept images in their original order
+    x, y = data.x_train[keep], data.y_train[keep].copy()
+    flip = rng.permutation(len(y))[: int(round(label_noise * len(y)))]
+    # another class, uniformly: shift by 1..classes-1
+    y[flip] = (y[flip] + rng.integers(1, data.classes, len(flip))) % data.classes
+    parts = []
+    if train_images is not None:
+        parts.append(f"{len(y)} train images")
+    if label_noise:
+        parts.append(f"{label_noise:.0%} label noise")
+    name = f"{data.name} ({', '.join(parts)})" if parts else data.name
+    return Dataset(x, y.astype(np.int32), data.x_val, data.y_val, data.classes, name)

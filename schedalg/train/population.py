@@ -295,6 +295,7 @@ class PopulationResult:
             ``batch + (size,)`` (``None`` unless ``keep_params``).
         seconds: wall time, compilation included.
         devices: number of devices the population axis was sharded over.
+        resumed: population epochs restored from a checkpoint (0: trained from the start).
     """
 
     schedule: Schedule
@@ -306,6 +307,7 @@ class PopulationResult:
     params: np.ndarray | None
     seconds: float
     devices: int
+    resumed: int = 0
 
     @property
     def batch_shape(self) -> tuple[int, ...]:
@@ -349,11 +351,26 @@ def _mesh(devices: Sequence[Any] | None) -> Mesh | None:
 
 
 def _put(x: Any, mesh: Mesh | None, spec: P) -> Any:
-    """A host array as a (global, possibly multi-host) device array."""
+    """A host array as a (global, possibly multi-host) device array: each process
+    places only the shards of its own devices."""
     if mesh is None:
         return jnp.asarray(x)
     x = np.asarray(x)
     return jax.make_array_from_callback(x.shape, NamedSharding(mesh, spec), lambda i: x[i])
+
+
+def _put_members(make: Callable[[np.ndarray], np.ndarray], size: int, mesh: Mesh | None) -> Any:
+    """A population-sharded array whose rows ``make(rows)`` are built only where they
+    live: with several processes each builds just its own members (initial parameters
+    are the largest per-member input)."""
+    if mesh is None:
+        return jnp.asarray(make(np.arange(size)))
+    rows = np.arange(size)
+    first = make(rows[:1])
+    shape = (size, *first.shape[1:])
+    return jax.make_array_from_callback(
+        shape, NamedSharding(mesh, P(AXIS)), lambda i: make(rows[i[0]]).astype(first.dtype)
+    )
 
 
 def _fetch(tree: Any) -> Any:
@@ -363,6 +380,38 @@ def _fetch(tree: Any) -> Any:
 
         return jax.tree.map(np.asarray, multihost_utils.process_allgather(tree, tiled=True))
     return jax.tree.map(np.asarray, jax.device_get(tree))
+
+
+def _identity(
+    flat_sched: Any, flat_seeds: np.ndarray, flat_rule: Any, config: Config, data: Dataset,
+    n: int, size: int, chunks: int, keep_params: bool,
+) -> dict:  # fmt: skip
+    """What a checkpoint must match to be resumed into this run (JSON-compatible)."""
+    from schedalg.train.population_checkpoint import digest
+
+    return {
+        "schedules": digest(flat_sched),
+        "seeds": digest(flat_seeds),
+        "plateau": None if flat_rule is None else digest(flat_rule),
+        "config": config.to_dict(),
+        "data": data.fingerprint(),
+        "members": n,
+        "chunk_members": size,
+        "chunks": chunks,
+        "keep_params": keep_params,
+    }
+
+
+def _progress_line(chunk: int, chunks: int, epoch: int, epochs: int, size: int, seconds: float):
+    """One process's own progress line (several processes: no shared bar to draw)."""
+    local = jax.local_device_count()
+    print(
+        f"process {jax.process_index()}/{jax.process_count()}: chunk {chunk + 1}/{chunks} "
+        f"epoch {epoch + 1}/{epochs} done in {seconds:.1f} s "
+        f"({size * local // jax.device_count()} of {size} members on its {local} devices)",
+        file=sys.stderr,
+        flush=True,
+    )
 
 
 def train_population(
@@ -378,6 +427,9 @@ def train_population(
     keep_params: bool = False,
     progress: bool | None = None,
     on_chunk: Callable[[int, int], None] | None = None,
+    checkpoint: str | None = None,
+    checkpoint_every: int = 1,
+    keep_checkpoints: int = 2,
 ) -> PopulationResult:
     """Trains one CNN per member of a batched schedule, all in one compiled program.
 
@@ -405,6 +457,13 @@ def train_population(
         keep_params: also return every member's final parameters.
         progress: a tqdm bar over chunks (default: when stderr is a terminal).
         on_chunk: called with ``(chunks_done, chunks)`` after each chunk.
+        checkpoint: a directory for sharded orbax checkpoints
+            (:mod:`~schedalg.train.population_checkpoint`); when it holds a complete
+            checkpoint of this same run, training resumes from the latest one and ends
+            with the results of an uninterrupted run, to the last bit.
+        checkpoint_every: save every this many population epochs (counted over all
+            chunks); the last epoch is always saved.
+        keep_checkpoints: how many of the latest checkpoints to keep.
 
     Returns:
         A :class:`PopulationResult` whose arrays have the batch shape ``S`` in front.
@@ -451,6 +510,13 @@ def train_population(
     flat_seeds = seed_arr.reshape(n)
     flat_rule = None if plateau is None else flatten(plateau, batch)
 
+    for name, value in (
+        ("checkpoint_every", checkpoint_every),
+        ("keep_checkpoints", keep_checkpoints),
+    ):
+        if isinstance(value, bool) or not isinstance(value, int) or value < 1:
+            raise ValueError(f"population: {name} must be an integer >= 1, got {name}={value!r}")
+
     model = config.model(data.classes)
     fns = functions(model, data.image_shape)
     mesh = _mesh(devices)
@@ -461,40 +527,88 @@ def train_population(
     init_fn, epoch_fn = _compiled(spec, mesh)
     spe = len(data.y_train) // config.batch_size
     steps = spe * config.epochs
+    total = chunks * config.epochs  # population epochs, the checkpoints' step count
 
-    out = {k: np.zeros((n, config.epochs)) for k in ("train_loss", "train_acc", "val_loss")}
-    out.update(val_acc=np.zeros((n, config.epochs)), lr_last=np.zeros((n, config.epochs)))
-    out["lr_scale"] = np.ones((n, config.epochs))
-    lr_all = np.zeros((n, steps), np.float32)
-    loss_all = np.zeros((n, steps), np.float32)
-    params = np.zeros((n, fns.size), np.float32) if keep_params else None
+    host: dict[str, Any] = {
+        k: np.zeros((n, config.epochs)) for k in ("train_loss", "train_acc", "val_loss")
+    }
+    host.update(val_acc=np.zeros((n, config.epochs)), lr_last=np.zeros((n, config.epochs)))
+    host["lr_scale"] = np.ones((n, config.epochs))
+    host["lr_all"] = np.zeros((n, steps), np.float32)
+    host["loss_all"] = np.zeros((n, steps), np.float32)
+    if keep_params:
+        host["params"] = np.zeros((n, fns.size), np.float32)
     rep = P()
     xv = _put(data.x_val, mesh, rep)
     yv = _put(data.y_val, mesh, rep)
     update_rule = jax.jit(jax.vmap(lambda r, s, m: r.update(s, m)))
 
+    store, done = None, 0
+    if checkpoint is not None:
+        from schedalg.train.population_checkpoint import PopulationCheckpoints
+
+        identity = _identity(flat_sched, flat_seeds, flat_rule, config, data, n, size, chunks,
+                             keep_params)  # fmt: skip
+        store = PopulationCheckpoints(checkpoint, identity, keep=keep_checkpoints)
+        done = store.latest() or 0
+
     enabled = sys.stderr.isatty() if progress is None else progress
-    if enabled:
+    # several processes: one line per process and epoch (bars of several processes
+    # sharing a terminal or a log would garble each other), also into a log file
+    lines = progress is not False and jax.process_count() > 1
+    if enabled and not lines:
         from tqdm.auto import tqdm
     else:  # tqdm.auto warns in a notebook without ipywidgets even for a disabled bar
         from tqdm import tqdm
-    bar = tqdm(total=chunks, unit="chunk", desc="population", disable=not enabled)
+    bar = tqdm(total=chunks, unit="chunk", desc="population", disable=not enabled or lines)
+    # a finished run resumes into its last chunk with no epoch left: its results
+    start = min(done // config.epochs, chunks - 1)
+    bar.update(start)
     try:
-        for c in range(chunks):
+        for c in range(start, chunks):
             lo = c * size
             real = min(size, n - lo)
             if real <= 0:
                 break
             index = np.minimum(np.arange(lo, lo + size), n - 1)  # padding repeats the last
             sched = _rows(flat_sched, index)
-            flat0 = np.stack([fns.init(int(s)) for s in flat_seeds[index]])
-            flat = _put(flat0, mesh, P(AXIS))
+            chunk_seeds = flat_seeds[index]
+            flat = _put_members(
+                lambda rows, s=chunk_seeds: np.stack([fns.init(int(v)) for v in s[rows]]),
+                size,
+                mesh,
+            )
             sched_dev = jax.tree.map(lambda v: _put(v, mesh, P(AXIS)), sched)
             opt_state = init_fn(flat, sched_dev)
             rule = None if flat_rule is None else _rows(flat_rule, index)
             pstate = None if rule is None else jax.vmap(lambda r: r.init())(rule)
             scale = np.ones(size, np.float32)
-            for epoch in range(config.epochs):
+            first = max(0, done - c * config.epochs)  # epochs of this chunk in the checkpoint
+            if store is not None and done and c == start:
+                # the checkpoint's metrics always; its states when it ends inside this chunk
+                opt_leaves, opt_def = jax.tree.flatten(opt_state)
+                order = epoch_order(config.seed, first % config.epochs, len(data.y_train))
+                template = {"scale": scale, "order": order}
+                if pstate is not None:
+                    template["plateau"] = [np.asarray(v) for v in jax.tree.leaves(pstate)]
+                state, saved = store.restore(
+                    done, {"flat": flat, "opt": opt_leaves} if first else None,
+                    {**host, **template},
+                )  # fmt: skip
+                if not np.array_equal(saved.pop("order"), order):
+                    raise ValueError(
+                        f"population: the data order saved in {checkpoint} differs from "
+                        f"epoch_order(seed={config.seed}, epoch={first % config.epochs}); "
+                        "the checkpoint was written by another version of the data order"
+                    )
+                if first:
+                    flat, opt_state = state["flat"], jax.tree.unflatten(opt_def, state["opt"])
+                    scale = saved["scale"].astype(np.float32)
+                    if pstate is not None:
+                        pstate = jax.tree.unflatten(jax.tree.structure(pstate), saved["plateau"])
+                host = {k: saved[k] for k in host}
+            for epoch in range(first, config.epochs):
+                tick = time.perf_counter()
                 order = epoch_order(config.seed, epoch, len(data.y_train))
                 idx = order[: spe * config.batch_size].reshape(spe, config.batch_size)
                 xs = _put(data.x_train[idx], mesh, rep)
@@ -505,36 +619,54 @@ def train_population(
                 (lr, loss, correct), (val_loss, val_correct) = _fetch((logs, val))
                 rows = slice(lo, lo + real)
                 span = slice(epoch * spe, (epoch + 1) * spe)
-                lr_all[rows, span] = lr[:real]
-                loss_all[rows, span] = loss[:real]
-                out["train_loss"][rows, epoch] = loss[:real].astype(np.float64).mean(-1)
-                out["train_acc"][rows, epoch] = correct[:real].sum(-1) / (spe * config.batch_size)
-                out["val_loss"][rows, epoch] = val_loss[:real]
-                out["val_acc"][rows, epoch] = val_correct[:real] / len(data.y_val)
-                out["lr_last"][rows, epoch] = lr[:real, -1]
-                out["lr_scale"][rows, epoch] = scale[:real]
+                host["lr_all"][rows, span] = lr[:real]
+                host["loss_all"][rows, span] = loss[:real]
+                host["train_loss"][rows, epoch] = loss[:real].astype(np.float64).mean(-1)
+                host["train_acc"][rows, epoch] = correct[:real].sum(-1) / (spe * config.batch_size)
+                host["val_loss"][rows, epoch] = val_loss[:real]
+                host["val_acc"][rows, epoch] = val_correct[:real] / len(data.y_val)
+                host["lr_last"][rows, epoch] = lr[:real, -1]
+                host["lr_scale"][rows, epoch] = scale[:real]
                 if rule is not None:
                     pstate = update_rule(rule, pstate, jnp.asarray(val_loss))
                     scale = np.asarray(pstate.scale, np.float32)
-            if keep_params:
-                params[lo : lo + real] = _fetch(flat)[:real]
+                if keep_params and epoch == config.epochs - 1:
+                    host["params"][lo : lo + real] = _fetch(flat)[:real]
+                step = c * config.epochs + epoch + 1
+                if store is not None and (step % checkpoint_every == 0 or step == total):
+                    nxt = epoch_order(config.seed, (epoch + 1) % config.epochs, len(data.y_train))
+                    extra = {"scale": scale, "order": nxt}
+                    if pstate is not None:
+                        extra["plateau"] = [np.asarray(v) for v in jax.tree.leaves(pstate)]
+                    store.save(step, {"flat": flat, "opt": jax.tree.leaves(opt_state)},
+                               {**host, **extra})  # fmt: skip
+                if lines:
+                    _progress_line(c, chunks, epoch, config.epochs, size,
+                                   time.perf_counter() - tick)  # fmt: skip
             bar.update(1)
             if on_chunk is not None:
                 on_chunk(c + 1, chunks)
+        if store is not None:
+            store.wait()
     finally:
         bar.close()
+        if store is not None:
+            store.close()
+    out = host
 
     shape = lambda a: a.reshape(batch + a.shape[1:])
-    metrics = {k: shape(v) for k, v in out.items() if k != "lr_last"}
+    metrics = {k: shape(out[k]) for k in ("train_loss", "train_acc", "val_loss", "val_acc",
+                                          "lr_scale")}  # fmt: skip
     metrics["lr"] = shape(out["lr_last"])
     return PopulationResult(
         schedule=schedule,
         seeds=np.asarray(seed_arr).copy(),
         config=config,
         metrics=metrics,
-        lr=shape(lr_all),
-        loss=shape(loss_all),
-        params=None if params is None else shape(params),
+        lr=shape(out["lr_all"]),
+        loss=shape(out["loss_all"]),
+        params=shape(out["params"]) if keep_params else None,
         seconds=time.perf_counter() - started,
         devices=ndev,
+        resumed=done,
     )

@@ -66,6 +66,9 @@ METRICS = {
     "final_train_loss": False,
 }
 ALIASES = ("peak", "end", "steps", "warmup")
+#: Default checkpoint interval (population epochs) and number of checkpoints kept.
+CHECKPOINT_EVERY = 1
+KEEP_CHECKPOINTS = 2
 _PEAK_FIELDS = ("peak", "start", "high", "value")
 MAX_CHOICES = 100_000
 
@@ -317,22 +320,63 @@ def run_sweep(
     metric: str = "final_val_loss",
     chunk: int = CHUNK,
     progress: bool | None = None,
+    checkpoint_every: int = CHECKPOINT_EVERY,
+    keep_checkpoints: int = KEEP_CHECKPOINTS,
 ) -> SweepResult:
     """Builds the grid, trains the population, writes ``results.csv``, ``results.md``,
-    ``sweep.png`` and ``summary.json`` into ``out_dir`` (when given)."""
+    ``sweep.png`` and ``summary.json`` into ``out_dir`` (when given).
+
+    With ``out_dir``, the population is checkpointed into ``out_dir/checkpoints`` every
+    ``checkpoint_every`` epochs (0: never), and a sweep whose checkpoints are there
+    resumes from the latest complete one. On several processes (``jax.distributed``),
+    every process runs this with the same arguments; process 0 writes the files.
+    """
     if metric not in METRICS:
         raise ValueError(f"sweep: --metric must be one of {sorted(METRICS)}, got {metric!r}")
     config.check(data)
     if out_dir is not None:
         check_writable(out_dir, "sweep")
+    if isinstance(checkpoint_every, bool) or not isinstance(checkpoint_every, int):
+        raise ValueError(f"sweep: --checkpoint-epochs must be an integer, got {checkpoint_every!r}")
+    if checkpoint_every < 0:
+        raise ValueError(f"sweep: --checkpoint-epochs must be >= 0, got {checkpoint_every}")
+    if isinstance(keep_checkpoints, bool) or not isinstance(keep_checkpoints, int):
+        raise ValueError(f"sweep: --keep-checkpoints must be an integer, got {keep_checkpoints!r}")
+    if keep_checkpoints < 1:
+        raise ValueError(f"sweep: --keep-checkpoints must be >= 1, got {keep_checkpoints}")
     batched, axes = grid_schedule(schedule, grids)
-    population = train_population(batched, data, config, chunk=chunk, progress=progress)
+    store = checkpoint_dir(out_dir) if checkpoint_every else None
+    population = train_population(
+        batched,
+        data,
+        config,
+        chunk=chunk,
+        progress=progress,
+        checkpoint=store,
+        checkpoint_every=checkpoint_every or 1,
+        keep_checkpoints=keep_checkpoints,
+    )
     order = rank(population.summary()[metric], METRICS[metric])
     result = SweepResult(population, axes, metric, order, {})
     if out_dir is not None and jax.process_index() == 0:  # one writer on several hosts
         os.makedirs(out_dir, exist_ok=True)
         result.files = write_results(result, schedule, out_dir)
     return result
+
+
+def checkpoint_dir(out_dir: str | None) -> str | None:
+    """Where a sweep's checkpoints go: ``out_dir/checkpoints``."""
+    return None if out_dir is None else os.path.join(out_dir, "checkpoints")
+
+
+def latest_checkpoint(out_dir: str | None) -> int | None:
+    """The latest complete checkpoint's step (epochs done) in ``out_dir``, read from the
+    directory names alone (no orbax, no JAX: safe in an error handler)."""
+    path = checkpoint_dir(out_dir)
+    if path is None or not os.path.isdir(path):
+        return None
+    steps = [int(name) for name in os.listdir(path) if name.isdigit()]
+    return max(steps, default=None)
 
 
 def _rows(result: SweepResult) -> tuple[list[str], list[list[Any]]]:
@@ -508,37 +552,65 @@ def plot_sweep(result: SweepResult, path: str) -> str:
 
 
 def command(args: Any, schedule: Schedule, config: Config, data: Dataset) -> int:
-    """The ``schedalg sweep`` command after its arguments are parsed (see ``cli.py``)."""
+    """The ``schedalg sweep`` command after its arguments are parsed (see ``cli.py``).
+
+    On several processes each runs this: process 0 prints the report and writes the
+    files, every process prints its own progress line, and a process that loses
+    another exits at once with one line saying how to resume.
+    """
+    from schedalg.train import distributed
+
     chunk = args.population_chunk
     if chunk < 1:
         raise ValueError(f"sweep: --population-chunk must be >= 1, got {chunk}")
+    every = getattr(args, "checkpoint_epochs", CHECKPOINT_EVERY)
+    keep = getattr(args, "keep_checkpoints", KEEP_CHECKPOINTS)
     spe = len(data.y_train) // config.batch_size
     batched, axes = grid_schedule(schedule, args.grid)  # fails before anything is written
     n = math.prod(len(a.values) for a in axes)
     shape = " x ".join(f"{len(a.values)} {a.name}" for a in axes)
-    print(data.describe())
-    print(
+    lead = jax.process_index() == 0  # the one process that reports
+    say = print if lead else lambda *a, **k: None
+    say(data.describe())
+    processes = f" in {jax.process_count()} processes" if jax.process_count() > 1 else ""
+    say(
         f"{n} members ({shape}), {config.epochs} epochs of {spe} updates each, "
-        f"{math.ceil(n / chunk)} chunk(s) of at most {chunk}, {len(jax.devices())} device(s)"
+        f"{math.ceil(n / chunk)} chunk(s) of at most {chunk}, {len(jax.devices())} "
+        f"device(s){processes}"
     )
     del batched
-    result = run_sweep(
-        schedule,
-        args.grid,
-        data,
-        config,
-        args.out,
-        metric=args.metric,
-        chunk=chunk,
-        progress=False if args.quiet else None,
-    )
+
+    def hint() -> str:
+        step = latest_checkpoint(args.out) if every else None
+        where = f"epoch {step} in {checkpoint_dir(args.out)}" if step else "the start"
+        return (
+            f"relaunch all {jax.process_count()} processes with the same command to resume "
+            f"from {where}"
+        )
+
+    with distributed.guard("sweep", hint):
+        result = run_sweep(
+            schedule,
+            args.grid,
+            data,
+            config,
+            args.out,
+            metric=args.metric,
+            chunk=chunk,
+            progress=False if args.quiet else None,
+            checkpoint_every=every,
+            keep_checkpoints=keep,
+        )
     scores = result.scores()
-    print(f"trained in {result.population.seconds:.1f} s; best {args.metric} per rank:")
+    if result.population.resumed:
+        say(f"resumed from the checkpoint after epoch {result.population.resumed} in "
+            f"{checkpoint_dir(args.out)}")  # fmt: skip
+    say(f"trained in {result.population.seconds:.1f} s; best {args.metric} per rank:")
     columns, rows = _rows(result)
     for row in rows[:5]:
         params = ", ".join(f"{c}={v}" for c, v in zip(columns[2:], row[2 : 2 + len(axes)]))
-        print(f"  {row[0]:>3}. {params}: {args.metric} {_fmt(scores[row[1]])}")
-    print(f"best schedule: {result.best!r}")
+        say(f"  {row[0]:>3}. {params}: {args.metric} {_fmt(scores[row[1]])}")
+    say(f"best schedule: {result.best!r}")
     for path in result.files.values():
-        print(f"wrote {path}")
+        say(f"wrote {path}")
     return 0
