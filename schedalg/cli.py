@@ -558,7 +558,9 @@ def cmd_law_optimize(args: argparse.Namespace) -> int:
     from schedalg.laws._text import read_law
 
     law = read_law(args.law)
-    best = laws.optimize(law, args.steps, args.peak, args.warmup, family=args.family)
+    best = laws.optimize(
+        law, args.steps, args.peak, args.warmup, family=args.family, floor=args.floor
+    )
     out = _law_out(args.out)
     saved = os.path.join(out, "schedule.json")
     with open(saved, "w", encoding="utf-8") as f:
@@ -621,6 +623,9 @@ def _law_parser(sub) -> None:
     opt.add_argument("--peak", type=float, required=True, help="peak learning rate")
     opt.add_argument("--warmup", type=int, default=0, help="linear warmup steps")
     opt.add_argument("--family", choices=("free", "wsd"), default="free", help="schedule family")
+    opt.add_argument(
+        "--floor", type=float, default=0.0, help="lowest learning rate after the warmup"
+    )
     opt.add_argument("--out", default="runs/law", help="writes schedule.json and optimize.png")
     opt.set_defaults(run=cmd_law_optimize)
 

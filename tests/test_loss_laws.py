@@ -264,6 +264,25 @@ def test_optimize_beats_cosine_and_wsd():
     assert ours < tuned < wsd < cosine
 
 
+def test_optimize_keeps_the_floor():
+    # The CNN fit (gamma = 3.8) puts its free optimum on a cliff to ~0 at the last step;
+    # a floor keeps every rate after the warmup at or above it, in both families.
+    law = laws.MultiPowerLaw(0.0201, 0.01106, 1.215, 12.04, 3.76e-20, 7.07e8, 3.837)
+    free = laws.optimize(law, 440, 1e-3, 22, starts=2)
+    assert free.lrs[-1] < 1e-6
+    floored = laws.optimize(law, 440, 1e-3, 22, starts=2, floor=1e-4)
+    lrs = np.asarray(floored.schedule(np.arange(440)), np.float64)
+    assert lrs[22:].min() >= 1e-4 * (1 - 1e-6) and floored.lrs[22:].min() >= 1e-4 * (1 - 1e-9)
+    assert np.all(np.diff(lrs[22:]) <= 1e-12)
+    assert floored.loss >= free.loss - 1e-6 and abs(floored.loss - floored.reference) <= 1e-4
+    wsd = laws.optimize(law, 440, 1e-3, 22, family="wsd", floor=1e-4)
+    assert float(wsd.schedule.end) >= 1e-4
+    with pytest.raises(
+        ValueError, match=r"optimize: floor must be in \[0, peak=0.001\), got floor=0.002"
+    ):
+        laws.optimize(law, 440, 1e-3, 22, floor=2e-3)
+
+
 def bound_direct(lrs, D, G):
     T, total = len(lrs), lrs.sum()
     value = D**2 / (2 * total) + G**2 * np.sum(lrs**2) / (2 * total)

@@ -48,6 +48,7 @@ def optimize(
     knots: int = 64,
     starts: int = 6,
     max_iter: int = 2000,
+    floor: float = 0.0,
 ) -> Optimum:
     """The schedule minimizing ``law``'s predicted final loss (at step ``steps - 1``) for a
     run of ``steps`` updates with a linear warmup from 0 to ``peak`` over ``warmup`` steps.
@@ -73,6 +74,11 @@ def optimize(
     60 % of the steps after warmup), end values (0 to 30 % of ``peak``) and decay shapes
     (linear, cosine, 1-sqrt), ranked in one :func:`rank` call per shape.
 
+    ``floor`` keeps the learning rate after the warmup at or above it (both families). A
+    law fitted with ``gamma > 1`` credits a drop to a near-zero rate at once, so its
+    free-form optimum falls off a cliff to ~0 near the end, where no fitted run went: a
+    floor (the lowest rate your runs used) keeps the search where the law was fitted.
+
     Args:
         law: a fitted law (unbatched).
         steps: the number of updates of the run.
@@ -82,6 +88,7 @@ def optimize(
         knots: most knots of the returned piecewise-linear schedule (``"free"``).
         starts: L-BFGS starting points, 1 to 6 (``"free"``).
         max_iter: L-BFGS iterations per start (``"free"``).
+        floor: the lowest learning rate after the warmup, ``0 <= floor < peak``.
 
     Returns:
         ``Optimum(schedule, loss, reference, lrs)``.
@@ -110,12 +117,15 @@ def optimize(
         )
     if not (np.isfinite(peak) and peak > 0):
         raise ValueError(f"optimize: peak must be > 0, got peak={peak!r}")
+    if not (np.isfinite(floor) and 0 <= floor < peak):
+        raise ValueError(f"optimize: floor must be in [0, peak={peak!r}), got floor={floor!r}")
     if law.batch_shape():
         raise ValueError("optimize: law must be a single law, not a batch")
     if family == "wsd":
-        return _best_wsd(law, int(steps), float(peak), int(warmup))
+        return _best_wsd(law, int(steps), float(peak), int(warmup), float(floor))
     fractions = DECAYS[: int(starts)]
-    return _free(law, int(steps), float(peak), int(warmup), int(knots), fractions, int(max_iter))
+    args = (int(knots), fractions, int(max_iter), float(floor))
+    return _free(law, int(steps), float(peak), int(warmup), *args)
 
 
 def _head(peak: float, warmup: int) -> np.ndarray:
@@ -127,7 +137,7 @@ def _head(peak: float, warmup: int) -> np.ndarray:
 
 def _free_lrs(theta: jax.Array, data: dict) -> jax.Array:
     w = jax.nn.softmax(theta)
-    tail = data["peak"] * (1.0 - block_cumsum(w[:-1]))
+    tail = data["floor"] + (data["peak"] - data["floor"]) * (1.0 - block_cumsum(w[:-1]))
     return jnp.concatenate([data["head"], data["peak"][None], tail])
 
 
@@ -149,13 +159,21 @@ DECAYS = (0.05, 0.2, 0.1, 0.4, 0.03, 0.3)
 
 
 def _free(
-    law: Any, steps: int, peak: float, warmup: int, knots: int, fractions: tuple, max_iter: int
+    law: Any,
+    steps: int,
+    peak: float,
+    warmup: int,
+    knots: int,
+    fractions: tuple,
+    max_iter: int,
+    floor: float,
 ) -> Optimum:
     free = steps - warmup  # steps warmup .. steps-1; free - 1 decrements and a slack
     best = (np.inf, None)
     with jax.enable_x64(True):
         law64 = jax.tree.map(lambda v: np.asarray(v, np.float64), law)
         data = {"law": law64, "head": jnp.asarray(_head(peak, warmup)), "peak": jnp.asarray(peak)}
+        data["floor"] = jnp.asarray(floor)
         for fraction in fractions:  # WSD-like starts: 90 % of the drop decays linearly at the end
             decay = max(1, int(free * fraction))
             w0 = np.full(free, 0.1 / free)
@@ -166,7 +184,7 @@ def _free(
                 best = (float(value), np.array(_free_lrs(theta, data)))
     reference, lrs = best
     # A blocked sum may break monotonicity by an ulp: restore it exactly.
-    lrs[warmup:] = np.minimum.accumulate(lrs[warmup:])
+    lrs[warmup:] = np.maximum(np.minimum.accumulate(lrs[warmup:]), floor)
     boundaries, values = _knots(lrs[warmup:], knots)
     tail = piecewise_linear(boundaries, values)
     schedule = join(linear(0.0, peak, warmup), tail) if warmup else tail
@@ -189,10 +207,11 @@ def _knots(values: np.ndarray, most: int) -> tuple[list[int], list[float]]:
     return chosen, [float(values[i]) for i in chosen]
 
 
-def _best_wsd(law: Any, steps: int, peak: float, warmup: int) -> Optimum:
+def _best_wsd(law: Any, steps: int, peak: float, warmup: int, floor: float) -> Optimum:
     after = steps - 1 - warmup  # stable + decay: the end value lands on the last step
     decays = np.unique(np.clip(np.round(np.linspace(0.02, 0.6, 30) * after), 1, after))
     ends = np.array([float(f"{peak * f:.12g}") for f in (0.0, 0.01, 0.03, 0.1, 0.3)])
+    ends = np.unique(np.maximum(ends, floor))
     best = None
     for shape in WSD_SHAPES:
 
