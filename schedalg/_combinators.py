@@ -229,6 +229,8 @@ class warmup(Schedule):
         [0.25, 0.5, 0.75, 1.0]
     """
 
+    roles = {"warmup": "steps"}
+
     schedule: Schedule
     steps: Any
     _: dataclasses.KW_ONLY

@@ -14,7 +14,7 @@ import functools
 import math
 import os
 from collections.abc import Callable, Iterator
-from typing import Any
+from typing import Any, ClassVar
 
 import jax
 import jax.numpy as jnp
@@ -50,6 +50,13 @@ class Schedule:
     """
 
     name: str = "schedule"
+    #: What the numbers of this class are, for tools that refer to them by meaning
+    #: (``learn --params peak``, ``sweep --grid steps``): role -> field. Roles: ``peak``
+    #: (the top value), ``end`` (the final value), ``steps`` (the decay length),
+    #: ``warmup`` (the warmup length), ``exponent`` (the shape's power), ``knots`` (knot
+    #: values). A node with a ``schedule`` field wraps it: tools look through wrappers to
+    #: the main schedule (:func:`schedalg._tree.main`).
+    roles: ClassVar[dict[str, str]] = {}
 
     def __call__(self, step: jax.typing.ArrayLike) -> jax.Array:
         raise NotImplementedError

@@ -41,6 +41,8 @@ class cyclic(Schedule):
         0.55
     """
 
+    roles = {"peak": "high"}
+
     low: Any
     high: Any
     up: Any
@@ -92,6 +94,8 @@ class one_cycle(Schedule):
         >>> round(float(one_cycle(0.1, 1.0, 0.0, 100, pct_up=0.5, shape="linear")(25)), 6)
         0.55
     """
+
+    roles = {"peak": "peak", "end": "end", "steps": "steps"}
 
     start: Any
     peak: Any
@@ -147,6 +151,8 @@ class wsd(Schedule):
         >>> round(float(s(5)), 6), round(float(s(95)), 6)
         (0.55, 0.1)
     """
+
+    roles = {"peak": "peak", "end": "end", "steps": "decay", "warmup": "warmup"}
 
     peak: Any
     warmup: Any

@@ -54,6 +54,8 @@ class constant(Schedule):
         0.10000000149011612
     """
 
+    roles = {"peak": "value"}
+
     value: Any
 
     def __call__(self, step: ArrayLike) -> jax.Array:
@@ -75,6 +77,8 @@ class linear(Schedule):
         >>> float(linear(0.0, 1.0, 100)(25))
         0.25
     """
+
+    roles = {"peak": "start", "end": "end", "steps": "steps"}
 
     start: Any
     end: Any
@@ -107,6 +111,8 @@ class cosine(Schedule):
         >>> round(float(cosine(1.0, 0.0, 100)(50)), 6)
         0.5
     """
+
+    roles = {"peak": "start", "end": "end", "steps": "steps", "exponent": "exponent"}
 
     start: Any
     end: Any
@@ -143,6 +149,8 @@ class polynomial(Schedule):
         0.25
     """
 
+    roles = {"peak": "start", "end": "end", "steps": "steps", "exponent": "power"}
+
     start: Any
     end: Any
     steps: Any
@@ -177,6 +185,8 @@ class exponential(Schedule):
         >>> round(float(exponential(1.0, 0.5, steps=10)(20)), 6)
         0.25
     """
+
+    roles = {"peak": "start", "end": "end", "steps": "steps"}
 
     start: Any
     rate: Any
@@ -220,6 +230,8 @@ class inverse_sqrt(Schedule):
         0.5
     """
 
+    roles = {"peak": "peak"}
+
     peak: Any
     timescale: Any
 
@@ -245,6 +257,8 @@ class inverse_time(Schedule):
         >>> float(inverse_time(1.0, 1.0, 10)(10))
         0.5
     """
+
+    roles = {"peak": "start", "steps": "steps"}
 
     start: Any
     rate: Any
@@ -294,6 +308,8 @@ class tanh(Schedule):
         Hsueh, Li, Wu, "Stochastic Gradient Descent with Hyperbolic-Tangent Decay on
         Classification", WACV 2019 (arXiv:1806.01593).
     """
+
+    roles = {"peak": "start", "end": "end", "steps": "steps"}
 
     start: Any
     end: Any

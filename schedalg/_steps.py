@@ -82,6 +82,8 @@ class step(Schedule):
         0.25
     """
 
+    roles = {"peak": "start", "steps": "every"}
+
     start: Any
     every: Any
     factor: Any
@@ -109,6 +111,8 @@ class multistep(Schedule):
         >>> round(float(multistep(1.0, [10, 20], 0.1)(20)), 6)
         0.01
     """
+
+    roles = {"peak": "start"}
 
     start: Any
     milestones: Any = vector()
@@ -173,6 +177,8 @@ class piecewise_linear(Schedule):
         >>> float(piecewise_linear([0, 10, 20], [0.0, 1.0, 0.5])(15))
         0.75
     """
+
+    roles = {"knots": "values"}
 
     boundaries: Any = vector()
     values: Any = vector()

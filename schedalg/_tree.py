@@ -97,3 +97,61 @@ def combine(floats: Schedule, rest: Schedule) -> Schedule:
             f"structure), got floats={floats!r} and rest={rest!r}"
         )
     return jax.tree.map(lambda f, r: r if f is None else f, floats, rest, is_leaf=_is_none)
+
+
+# ----------------------------------------------------------------------------
+# Roles: the numbers of a tree by meaning (what ``learn`` and ``sweep`` resolve).
+
+
+def main(schedule: Schedule) -> tuple[Schedule, str, str | None]:
+    """``(node, prefix, warmup)``: the main schedule under the wrappers (nodes whose
+    ``schedule`` field holds a schedule: warmup, restart, scale, shift, repeat, ...), the
+    path prefix that reaches it (``"schedule.schedule."``), and the path of the outermost
+    warmup length on the way (a node whose ``roles`` has ``warmup``), if any.
+
+    Example:
+        >>> from schedalg._tree import main
+        >>> node, prefix, warm = main(sa.repeat(sa.warmup(sa.cosine(1.0, 0.0, 90), 10), 100))
+        >>> node.name, prefix, warm
+        ('cosine', 'schedule.schedule.', 'schedule.steps')
+    """
+    node, prefix, warm = schedule, "", None
+    while isinstance(getattr(node, "schedule", None), Schedule):
+        if warm is None and "warmup" in node.roles:
+            warm = prefix + node.roles["warmup"]
+        node, prefix = node.schedule, prefix + "schedule."
+    return node, prefix, warm
+
+
+def role_path(schedule: Schedule, role: str) -> str | None:
+    """The path of the leaf that plays ``role`` (see :attr:`Schedule.roles`), or ``None``.
+
+    ``peak``, ``end``, ``steps``, ``exponent`` and ``knots`` belong to the main schedule
+    (:func:`main`). ``warmup`` is the outermost warmup on the way to it, else the main
+    schedule's own (wsd's), else the first warmup anywhere in the tree, depth first.
+
+    Example:
+        >>> from schedalg._tree import role_path
+        >>> s = sa.warmup(sa.wsd(1.0, 0, 800, 200), 50)
+        >>> role_path(s, "peak"), role_path(s, "steps"), role_path(s, "warmup")
+        ('schedule.peak', 'schedule.decay', 'steps')
+    """
+    node, prefix, warm = main(schedule)
+    if role != "warmup":
+        field = node.roles.get(role)
+        return None if field is None else prefix + field
+    if warm is not None:
+        return warm
+    if "warmup" in node.roles:
+        return prefix + node.roles["warmup"]
+    return _first_warmup(schedule, "")
+
+
+def _first_warmup(node: Schedule, prefix: str) -> str | None:
+    if "warmup" in node.roles:
+        return prefix + node.roles["warmup"]
+    for name, child in node.children():
+        found = _first_warmup(child, f"{prefix}{name}.")
+        if found is not None:
+            return found
+    return None

@@ -66,7 +66,7 @@ def test_resolve_vector_entry_and_unknown_names():
         resolve(s, "lr")
     with pytest.raises(ValueError, match=r"has no warmup node"):
         resolve(s, "warmup")
-    with pytest.raises(ValueError, match=r"join\(\.\.\.\) has no peak / start"):
+    with pytest.raises(ValueError, match=r"join\(\.\.\.\) has no peak number"):
         resolve(sa.parse("join(linear(0.0, 1.0, 5), cosine(1.0, 0.0, 10))"), "peak")
 
 

@@ -8,6 +8,7 @@ import pytest
 
 import schedalg as sa
 from schedalg._core import REGISTRY
+from schedalg._tree import role_path
 from tests.test_extremes import catalogue
 
 
@@ -167,3 +168,55 @@ def test_combine_refuses_halves_of_different_schedules():
     _, rest = sa.partition(sa.linear(1.0, 0.0, 10))
     with pytest.raises(ValueError, match="combine: floats and rest must be the two halves"):
         sa.combine(floats, rest)
+
+
+# ----------------------------------------------------------------------------
+# Roles: learn and sweep read the same declarations.
+
+ROLE_CASES = [
+    "warmup(cosine(1e-3, 1e-5, 900), 100)",
+    "repeat(cosine(1e-3, 1e-5, 100), 100)",
+    "wsd(1e-3, 100, 700, 200, end=1e-5)",
+    "warmup(wsd(1e-3, 0, 700, 200, end=1e-5), 50)",
+    "stretch_cycles(polynomial(1e-3, 1e-5, 100, power=2.0))",
+    "restart(polynomial(1e-3, 1e-5, 100, power=2.0), 100, mult=2.0)",
+    "shift(step(1e-3, 30, 0.5), 10)",
+    "cooldown(constant(1e-3), 100, 1000)",
+    "join(warmup(linear(1e-3, 1e-5, 900), 100), constant(0.0))",
+]
+
+
+@pytest.mark.parametrize("expr", ROLE_CASES)
+@pytest.mark.parametrize("role", ["peak", "end", "steps", "warmup"])
+def test_learn_and_sweep_resolve_a_role_to_the_same_leaf(expr, role):
+    from schedalg.train import meta, sweep
+
+    s = sa.parse(expr)
+    expected = role_path(s, role)
+    if expected is None:
+        with pytest.raises(ValueError):
+            sweep.resolve(s, role)
+        with pytest.raises(ValueError):
+            meta.resolve(s, [role], 1000)
+        return
+    assert sweep.resolve(s, role) == (expected, None)
+    assert meta.resolve(s, [role], 1000)[0].path == expected
+
+
+def test_roles_of_the_issue_cases():
+    assert role_path(sa.parse("repeat(cosine(1e-3, 0.0, 100), 100)"), "peak") == "schedule.start"
+    assert role_path(sa.wsd(1e-3, 100, 700, 200), "steps") == "decay"
+    warm = sa.join(sa.warmup(sa.linear(1e-3, 0.0, 900), 100), sa.constant(0.0))
+    assert role_path(warm, "warmup") == "pieces[0].steps"  # the first warmup, depth first
+    assert role_path(warm, "peak") is None  # a join has no main schedule
+
+
+def test_every_declared_role_names_a_field():
+    import dataclasses
+
+    for name in sa.__all__:
+        cls = getattr(sa, name)
+        if isinstance(cls, type) and issubclass(cls, sa.Schedule):
+            fields = {f.name for f in dataclasses.fields(cls)} if cls is not sa.Schedule else set()
+            assert set(cls.roles.values()) <= fields, name
+            assert set(cls.roles) <= {"peak", "end", "steps", "warmup", "exponent", "knots"}

@@ -56,6 +56,7 @@ import optax
 from schedalg._batch import evaluate
 from schedalg._core import Schedule, float_dtype
 from schedalg._steps import piecewise_linear
+from schedalg._tree import main, role_path
 from schedalg.train.data import Dataset, epoch_order
 from schedalg.train.model import CNN
 from schedalg.train.run import Config
@@ -314,30 +315,6 @@ class Knob:
         return int(np.prod(self.shape, dtype=np.int64))
 
 
-#: Nodes that wrap the main schedule; names look through them (a warmup's steps are
-#: recorded on the way).
-_WRAPPERS = ("warmup", "scale", "clip", "shift", "stretch", "per_epoch", "restart", "warp")
-#: name -> {class of the main schedule: field}. ``warmup`` is the outermost warmup
-#: node's ``steps`` (or ``wsd``'s own ``warmup``).
-_FIELDS = {
-    "peak": {
-        **dict.fromkeys(
-            ("cosine", "linear", "polynomial", "exponential", "step", "multistep"), "start"
-        ),
-        **dict.fromkeys(("inverse_time", "tanh"), "start"),
-        **dict.fromkeys(("wsd", "inverse_sqrt", "one_cycle"), "peak"),
-        "constant": "value",
-        "cyclic": "high",
-    },
-    "end": dict.fromkeys(("cosine", "linear", "polynomial", "wsd", "one_cycle", "tanh"), "end"),
-    "steps": {
-        **dict.fromkeys(("cosine", "linear", "polynomial", "tanh", "one_cycle"), "steps"),
-        **dict.fromkeys(("exponential", "inverse_time"), "steps"),
-        "wsd": "decay",
-        "step": "every",
-    },
-    "exponent": {"cosine": "exponent", "polynomial": "power"},
-}
 _ALIASES = {"decay": "steps", "power": "exponent"}
 #: The names understood by :func:`resolve`, with their meaning.
 NAMES = {
@@ -372,18 +349,6 @@ def with_leaves(schedule: Schedule, values: dict[str, Any]) -> Schedule:
     return jax.tree_util.tree_unflatten(treedef, leaves)
 
 
-def _main(schedule: Schedule) -> tuple[Schedule, str, str | None]:
-    """(main schedule, its path prefix, path of the outermost warmup's steps)."""
-    node, prefix, warm = schedule, "", None
-    while node.name in _WRAPPERS:
-        if node.name == "warmup" and warm is None:
-            warm = prefix + "steps"
-        node, prefix = node.schedule, prefix + "schedule."
-    if warm is None and node.name == "wsd":
-        warm = prefix + "warmup"
-    return node, prefix, warm
-
-
 def resolve(schedule: Schedule, params: Sequence[str], steps: int) -> tuple[Knob, ...]:
     """The knobs for ``params``: names of :data:`NAMES` or explicit leaf paths.
 
@@ -393,28 +358,23 @@ def resolve(schedule: Schedule, params: Sequence[str], steps: int) -> tuple[Knob
         [('peak', 'schedule.start'), ('warmup', 'steps')]
     """
     paths = leaf_paths(schedule)
-    node, prefix, warm = _main(schedule)
+    node = main(schedule)[0]
     knobs: list[Knob] = []
     for raw in params:
         name = _ALIASES.get(raw, raw)
-        if name == "knots":
-            if node.name != "piecewise_linear":
+        if name in NAMES:
+            path = role_path(schedule, name)  # the classes' own declarations
+            if path is None and name == "knots":
                 raise ValueError(
                     "learn: knots needs a piecewise_linear schedule (use --knots K to make one)"
                 )
-            path = prefix + "values"
-        elif name == "warmup":
-            if warm is None:
+            if path is None and name == "warmup":
                 raise ValueError(f"learn: warmup: {schedule!r} has no warmup node")
-            path = warm
-        elif name in _FIELDS:
-            field = _FIELDS[name].get(node.name)
-            if field is None:
+            if path is None:
                 raise ValueError(
                     f"learn: {raw} is not defined for {node.name}; name a leaf path instead, "
                     f"one of: {', '.join(paths)}"
                 )
-            path = prefix + field
         elif raw in paths:
             name, path = raw, raw
         else:

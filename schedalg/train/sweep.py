@@ -52,6 +52,7 @@ import numpy as np
 
 from schedalg._batch import _leaf_fields, batch_shape, check
 from schedalg._core import Schedule
+from schedalg._tree import main, role_path
 from schedalg.train.data import Dataset
 from schedalg.train.files import check_writable, write_text
 from schedalg.train.population import CHUNK, PopulationResult, member, train_population
@@ -69,7 +70,6 @@ ALIASES = ("peak", "end", "steps", "warmup")
 #: Default checkpoint interval (population epochs) and number of checkpoints kept.
 CHECKPOINT_EVERY = 1
 KEEP_CHECKPOINTS = 2
-_PEAK_FIELDS = ("peak", "start", "high", "value")
 MAX_CHOICES = 100_000
 
 
@@ -91,39 +91,16 @@ def _paths(schedule: Schedule) -> dict[str, tuple[Any, int]]:
     return {path: (value, rank) for path, _, value, rank in _leaf_fields(schedule)}
 
 
-def _main(schedule: Schedule) -> tuple[Schedule, str]:
-    """The main schedule and its path prefix (through wrappers' ``schedule`` child)."""
-    node, prefix = schedule, ""
-    while isinstance(getattr(node, "schedule", None), Schedule):
-        node, prefix = node.schedule, f"{prefix}schedule."
-    return node, prefix
-
-
 def _alias(schedule: Schedule, name: str, paths: dict) -> str:
-    node, prefix = _main(schedule)
+    path = role_path(schedule, name)  # the classes' own declarations, as learn reads them
+    if path is not None:
+        return path
     if name == "warmup":
-        for path, field, _value, _rank in _leaf_fields(schedule):
-            parent = path.rsplit(".", 1)[0] if "." in path else ""
-            owner = _node_at(schedule, parent)
-            if (owner.name == "warmup" and field == "steps") or field == "warmup":
-                return path
         raise ValueError(f"sweep: --grid warmup: {schedule!r} has no warmup node or wsd warmup")
-    fields = _PEAK_FIELDS if name == "peak" else (name,)
-    for field in fields:
-        if f"{prefix}{field}" in paths:
-            return f"{prefix}{field}"
     raise ValueError(
-        f"sweep: --grid {name}: the main schedule {node.name}(...) has no "
-        f"{' / '.join(fields)} number; name a leaf path instead: {', '.join(paths)}"
+        f"sweep: --grid {name}: the main schedule {main(schedule)[0].name}(...) has no "
+        f"{name} number; name a leaf path instead: {', '.join(paths)}"
     )
-
-
-def _node_at(schedule: Schedule, path: str) -> Schedule:
-    node = schedule
-    for part in filter(None, path.split(".")):
-        m = re.fullmatch(r"(\w+)\[(\d+)\]", part)
-        node = getattr(node, m.group(1))[int(m.group(2))] if m else getattr(node, part)
-    return node
 
 
 def resolve(schedule: Schedule, name: str) -> tuple[str, int | None]:
