@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import dataclasses
 import math
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Sequence
 from typing import Any
 
 import jax
@@ -12,52 +12,8 @@ import jax.numpy as jnp
 import numpy as np
 from jax.typing import ArrayLike
 
-from schedalg._core import Schedule, concrete, evolve, require_finite
-
-
-def _leaf_fields(schedule: Schedule) -> Iterator[tuple[str, str, Any, int]]:
-    """(path, field, value, vector rank) for every numeric leaf, depth first."""
-
-    def walk(node: Schedule, path: str):
-        for f in dataclasses.fields(node):
-            if f.metadata.get("static"):
-                continue
-            value = getattr(node, f.name)
-            where = f"{path}.{f.name}" if path else f.name
-            if isinstance(value, Schedule):
-                yield from walk(value, where)
-            elif isinstance(value, tuple):
-                for i, v in enumerate(value):
-                    yield from walk(v, f"{where}[{i}]")
-            elif isinstance(value, dict):
-                for k, v in value.items():
-                    yield f"{where}[{k!r}]", k, v, 0
-            elif value is not None:
-                yield where, f.name, value, f.metadata.get("rank", 0)
-
-    yield from walk(schedule, "")
-
-
-def _map_leaves(schedule: Schedule, fn: Callable[[Any, int], Any]) -> Schedule:
-    """Rebuilds the tree with ``fn(leaf, rank)`` applied to every numeric leaf."""
-
-    def rebuild(node: Schedule) -> Schedule:
-        changes = {}
-        for f in dataclasses.fields(node):
-            if f.metadata.get("static"):
-                continue
-            value = getattr(node, f.name)
-            if isinstance(value, Schedule):
-                changes[f.name] = rebuild(value)
-            elif isinstance(value, tuple):
-                changes[f.name] = tuple(rebuild(v) for v in value)
-            elif isinstance(value, dict):
-                changes[f.name] = {k: fn(v, 0) for k, v in value.items()}
-            elif value is not None:
-                changes[f.name] = fn(value, f.metadata.get("rank", 0))
-        return evolve(node, **changes)
-
-    return rebuild(schedule)
+from schedalg._core import Schedule, concrete, require_finite
+from schedalg._tree import leaf_fields, map_leaves
 
 
 def batch_shape(schedule: Schedule) -> tuple[int, ...]:
@@ -69,7 +25,7 @@ def batch_shape(schedule: Schedule) -> tuple[int, ...]:
         (3,)
     """
     shapes = []
-    for _path, _, value, rank in _leaf_fields(schedule):
+    for _path, _, value, rank in leaf_fields(schedule):
         shape = np.shape(value)
         shapes.append(shape[: len(shape) - rank])
     try:
@@ -86,7 +42,7 @@ def _expand(schedule: Schedule, step_ndim: int) -> Schedule:
         cut = value.ndim - rank
         return value.reshape(value.shape[:cut] + (1,) * step_ndim + value.shape[cut:])
 
-    return _map_leaves(schedule, fn)
+    return map_leaves(schedule, fn)
 
 
 @jax.jit
@@ -164,7 +120,7 @@ def _flat_rows(schedule: Schedule, batch: tuple[int, ...]) -> Schedule:
         vec = v.shape[v.ndim - rank :]
         return np.broadcast_to(v, batch + vec).reshape((n, *vec))
 
-    return _map_leaves(schedule, fn)
+    return map_leaves(schedule, fn)
 
 
 def _blocks(schedule: Schedule, steps: np.ndarray, max_bytes: int | None, fn: Callable):
@@ -192,7 +148,7 @@ def _blocks(schedule: Schedule, steps: np.ndarray, max_bytes: int | None, fn: Ca
     for r0 in range(0, rows, height):
         r1 = min(r0 + height, rows)
         index = np.minimum(np.arange(r0, r0 + height), rows - 1)
-        block = _map_leaves(flat, lambda v, rank, index=index: v[index])
+        block = map_leaves(flat, lambda v, rank, index=index: v[index])
         for c0 in range(0, cols, width):
             c1 = min(c0 + width, cols)
             cols_t = t[np.minimum(np.arange(c0, c0 + width), cols - 1)]

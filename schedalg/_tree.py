@@ -1,4 +1,5 @@
-"""Splitting a schedule into its float leaves and the rest, for ``jax.grad`` and optax.
+"""Walking a schedule's tree: its leaves by path, its float leaves and the rest (for
+``jax.grad`` and optax), and its numbers by role (what ``learn`` and ``sweep`` resolve).
 
 Every number of a schedule is a leaf, durations and milestones included, and those are
 usually integers: ``jax.grad(f)(schedule)`` then fails (JAX differentiates only inexact
@@ -10,12 +11,82 @@ one holds the float leaves (``None`` elsewhere), the other everything else;
 
 from __future__ import annotations
 
+import dataclasses
+from collections.abc import Callable, Iterator
 from typing import Any
 
 import jax
 import jax.numpy as jnp
 
-from schedalg._core import Schedule
+from schedalg._core import Schedule, evolve
+
+# ----------------------------------------------------------------------------
+# Walking the tree: every numeric leaf with its path, and rebuilding with new leaves.
+# Paths are the ones ``jax.tree_util.keystr`` writes without the leading dot
+# (``schedule.steps``, ``pieces[1].start``); a vector field's rank says how many trailing
+# axes are its own (milestones, knots), the rest being a batch.
+
+
+def leaf_fields(schedule: Schedule) -> Iterator[tuple[str, str, Any, int]]:
+    """(path, field, value, vector rank) for every numeric leaf, depth first."""
+
+    def walk(node: Schedule, path: str):
+        for f in dataclasses.fields(node):
+            if f.metadata.get("static"):
+                continue
+            value = getattr(node, f.name)
+            where = f"{path}.{f.name}" if path else f.name
+            if isinstance(value, Schedule):
+                yield from walk(value, where)
+            elif isinstance(value, tuple):
+                for i, v in enumerate(value):
+                    yield from walk(v, f"{where}[{i}]")
+            elif isinstance(value, dict):
+                for k, v in value.items():
+                    yield f"{where}[{k!r}]", k, v, 0
+            elif value is not None:
+                yield where, f.name, value, f.metadata.get("rank", 0)
+
+    yield from walk(schedule, "")
+
+
+def map_leaves(schedule: Schedule, fn: Callable[[Any, int], Any]) -> Schedule:
+    """Rebuilds the tree with ``fn(leaf, rank)`` applied to every numeric leaf."""
+
+    def rebuild(node: Schedule) -> Schedule:
+        changes = {}
+        for f in dataclasses.fields(node):
+            if f.metadata.get("static"):
+                continue
+            value = getattr(node, f.name)
+            if isinstance(value, Schedule):
+                changes[f.name] = rebuild(value)
+            elif isinstance(value, tuple):
+                changes[f.name] = tuple(rebuild(v) for v in value)
+            elif isinstance(value, dict):
+                changes[f.name] = {k: fn(v, 0) for k, v in value.items()}
+            elif value is not None:
+                changes[f.name] = fn(value, f.metadata.get("rank", 0))
+        return evolve(node, **changes)
+
+    return rebuild(schedule)
+
+
+def paths(schedule: Schedule) -> dict[str, Any]:
+    """``{path: leaf}`` for every leaf, paths as ``"schedule.steps"``, ``"pieces[1].start"``."""
+    flat = jax.tree_util.tree_flatten_with_path(schedule)[0]
+    return {jax.tree_util.keystr(p).lstrip("."): v for p, v in flat}
+
+
+def with_paths(schedule: Schedule, values: dict[str, Any]) -> Schedule:
+    """A copy of ``schedule`` with the leaves at the given paths replaced (no validation)."""
+    flat, treedef = jax.tree_util.tree_flatten_with_path(schedule)
+    leaves = [values.get(jax.tree_util.keystr(p).lstrip("."), v) for p, v in flat]
+    return jax.tree_util.tree_unflatten(treedef, leaves)
+
+
+# ----------------------------------------------------------------------------
+# Float leaves and the rest.
 
 
 def _is_float(leaf: Any) -> bool:

@@ -7,8 +7,9 @@ from typing import Any, NamedTuple
 
 import numpy as np
 
-from schedalg._batch import _flat_rows, _map_leaves, batch_shape
+from schedalg._batch import _flat_rows, batch_shape
 from schedalg._core import Schedule, float_dtype
+from schedalg._tree import map_leaves
 from schedalg.laws._multi_power import BLOCK, MultiPowerLaw
 
 #: Default budget of one block's working values (bytes).
@@ -91,7 +92,7 @@ def rank(
     for r0 in range(0, rows, height):
         r1 = min(r0 + height, rows)
         index = np.minimum(np.arange(r0, r0 + height), rows - 1)
-        block = _map_leaves(flat, lambda v, rank, index=index: v[index])
+        block = map_leaves(flat, lambda v, rank, index=index: v[index])
         values = np.asarray(law.predict(block, last, max_bytes=budget))[..., 0]
         losses[r0:r1] = np.broadcast_to(values, (height,))[: r1 - r0]
     order = np.argsort(losses, kind="stable")

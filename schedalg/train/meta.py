@@ -57,6 +57,8 @@ from schedalg._batch import evaluate
 from schedalg._core import Schedule, float_dtype
 from schedalg._steps import piecewise_linear
 from schedalg._tree import main, role_path
+from schedalg._tree import paths as leaf_paths
+from schedalg._tree import with_paths as with_leaves
 from schedalg.train.data import Dataset, epoch_order
 from schedalg.train.model import CNN
 from schedalg.train.run import Config
@@ -334,19 +336,6 @@ def _bounds(name: str, steps: int) -> tuple[float, float]:
         "steps": (1.0, 10.0 * steps),
         "exponent": (0.05, 20.0),
     }.get(name, (1e-8, 10.0))  # values: peak, end, knots
-
-
-def leaf_paths(schedule: Schedule) -> dict[str, Any]:
-    """``{path: leaf}`` for every leaf, paths as ``"schedule.steps"``, ``"pieces[1].start"``."""
-    flat = jax.tree_util.tree_flatten_with_path(schedule)[0]
-    return {jax.tree_util.keystr(p).lstrip("."): v for p, v in flat}
-
-
-def with_leaves(schedule: Schedule, values: dict[str, Any]) -> Schedule:
-    """A copy of ``schedule`` with the leaves at the given paths replaced (no validation)."""
-    flat, treedef = jax.tree_util.tree_flatten_with_path(schedule)
-    leaves = [values.get(jax.tree_util.keystr(p).lstrip("."), v) for p, v in flat]
-    return jax.tree_util.tree_unflatten(treedef, leaves)
 
 
 def resolve(schedule: Schedule, params: Sequence[str], steps: int) -> tuple[Knob, ...]:

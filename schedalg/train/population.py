@@ -71,8 +71,9 @@ import optax
 from jax.sharding import Mesh, NamedSharding
 from jax.sharding import PartitionSpec as P
 
-from schedalg._batch import _map_leaves, batch_shape, check
+from schedalg._batch import batch_shape, check
 from schedalg._core import Schedule
+from schedalg._tree import map_leaves
 from schedalg.optax import current
 from schedalg.plateau import reduce_on_plateau
 from schedalg.train.data import Dataset, epoch_order
@@ -253,20 +254,20 @@ def flatten(tree: Any, batch: tuple[int, ...]) -> Any:
         return np.ascontiguousarray(np.broadcast_to(v, batch + vec).reshape((n, *vec)))
 
     if isinstance(tree, Schedule):
-        return _map_leaves(tree, fn)
+        return map_leaves(tree, fn)
     return jax.tree.map(lambda v: fn(v, 0), tree)
 
 
 def member(tree: Any, i: int) -> Any:
     """Member ``i`` of a flattened schedule or rule (concrete scalar leaves)."""
     if isinstance(tree, Schedule):
-        return _map_leaves(tree, lambda v, rank: np.asarray(v)[i])
+        return map_leaves(tree, lambda v, rank: np.asarray(v)[i])
     return jax.tree.map(lambda v: np.asarray(v)[i], tree)
 
 
 def _rows(tree: Any, index: np.ndarray) -> Any:
     if isinstance(tree, Schedule):
-        return _map_leaves(tree, lambda v, rank: np.asarray(v)[index])
+        return map_leaves(tree, lambda v, rank: np.asarray(v)[index])
     return jax.tree.map(lambda v: np.asarray(v)[index], tree)
 
 

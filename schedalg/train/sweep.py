@@ -50,9 +50,9 @@ from typing import Any
 import jax
 import numpy as np
 
-from schedalg._batch import _leaf_fields, batch_shape, check
+from schedalg._batch import batch_shape, check
 from schedalg._core import Schedule
-from schedalg._tree import main, role_path
+from schedalg._tree import leaf_fields, main, role_path
 from schedalg.train.data import Dataset
 from schedalg.train.files import check_writable, write_text
 from schedalg.train.population import CHUNK, PopulationResult, member, train_population
@@ -88,7 +88,7 @@ class Axis:
 
 
 def _paths(schedule: Schedule) -> dict[str, tuple[Any, int]]:
-    return {path: (value, rank) for path, _, value, rank in _leaf_fields(schedule)}
+    return {path: (value, rank) for path, _, value, rank in leaf_fields(schedule)}
 
 
 def _alias(schedule: Schedule, name: str, paths: dict) -> str:
