@@ -312,6 +312,10 @@ def render_algebra() -> str:
                 docstring_markdown(doc),
                 "",
             ]
+            roles = getattr(obj, "roles", None) if inspect.isclass(obj) else None
+            if roles:  # what learn --params / sweep --grid names refer to (Schedule.roles)
+                named = ", ".join(f"`{role}` = `{field}`" for role, field in roles.items())
+                lines += [f"**Roles** (`learn --params`, `sweep --grid`): {named}", ""]
             if inspect.isclass(obj):
                 for attr, sig, text in _methods(obj):
                     lines += [f"#### `{name}.{attr}{sig}`", "", docstring_markdown(text), ""]
