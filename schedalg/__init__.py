@@ -10,6 +10,7 @@ from schedalg._clock import per_epoch, repeat, shift, stretch, stretch_cycles, w
 from schedalg._combinators import join, restart, warmup
 from schedalg._cooldown import cooldown
 from schedalg._core import Schedule
+from schedalg._cycle_ends import cycle_ends
 from schedalg._cycles import cyclic, one_cycle, wsd
 from schedalg._primitives import (
     constant,
@@ -23,7 +24,7 @@ from schedalg._primitives import (
 )
 from schedalg._steps import multistep, piecewise_constant, piecewise_linear, step
 from schedalg._text import from_dict, parse, to_dict
-from schedalg._transforms import add, clip, custom, scale
+from schedalg._transforms import add, clip, custom, scale, scale_for_batch
 from schedalg._tree import combine, partition
 from schedalg.plateau import PlateauState, reduce_on_plateau
 
@@ -62,6 +63,7 @@ __all__ = [
     "warp",
     "repeat",
     "stretch_cycles",
+    "scale_for_batch",
     # state
     "reduce_on_plateau",
     "PlateauState",
@@ -72,6 +74,8 @@ __all__ = [
     "batch_shape",
     "check",
     "summarize",
+    # tree analysis
+    "cycle_ends",
     # text form
     "parse",
     "to_dict",

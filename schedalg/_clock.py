@@ -35,6 +35,8 @@ class shift(Schedule):
         0.5
     """
 
+    roles = {"delay": "steps"}
+
     schedule: Schedule
     steps: Any
 
@@ -63,6 +65,8 @@ class stretch(Schedule):
         >>> float(stretch(linear(0.0, 1.0, 10), 2)(10))
         0.5
     """
+
+    roles = {"slowdown": "factor"}
 
     schedule: Schedule
     factor: Any
@@ -100,6 +104,8 @@ class per_epoch(Schedule):
         >>> round(float(per_epoch(linear(0.0, 1.0, 10), 100)(250)), 6)
         0.2
     """
+
+    roles = {"epoch": "steps_per_epoch"}
 
     schedule: Schedule
     steps_per_epoch: Any

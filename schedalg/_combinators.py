@@ -105,6 +105,8 @@ class join(Schedule):
         (0.5, 1.0, 100)
     """
 
+    roles = {"starts": "boundaries"}
+
     pieces: tuple = dataclasses.field(metadata={"varargs": True})
     boundaries: Any = vector(None)
 

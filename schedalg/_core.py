@@ -55,8 +55,14 @@ class Schedule:
     #: (the top value), ``end`` (the final value), ``steps`` (the decay length),
     #: ``warmup`` (the warmup length), ``exponent`` (the shape's power), ``knots`` (knot
     #: values). A node with a ``schedule`` field wraps it: tools look through wrappers to
-    #: the main schedule (:func:`schedalg._tree.main`).
+    #: the main schedule (:func:`schedalg._tree.main`). Clock roles say how a wrapper's
+    #: clock maps to its children's (what :func:`schedalg.cycle_ends` follows): ``delay``
+    #: (the child runs that many steps behind), ``slowdown`` (that many times slower),
+    #: ``epoch`` (once per that many steps), ``starts`` (pieces in sequence, their
+    #: starts from ``starts()``).
     roles: ClassVar[dict[str, str]] = {}
+    #: True for value-only nodes (scale, add, clip): children see the node's own step.
+    keeps_clock: ClassVar[bool] = False
 
     def __call__(self, step: jax.typing.ArrayLike) -> jax.Array:
         raise NotImplementedError

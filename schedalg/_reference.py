@@ -45,6 +45,12 @@ GROUPS: list[tuple[str, tuple[str, ...], str]] = [
         ("plateau",),
         "ReduceLROnPlateau reacts to a metric, so its state is explicit and functional.",
     ),
+    (
+        "Cycles",
+        ("_cycle_ends",),
+        "Where a warm-restart schedule's cycles end (snapshot ensembles), read from how "
+        "each node declares its clock.",
+    ),
     ("Batches", ("_batch",), "Many schedules as one: build, evaluate and validate batches."),
     ("Text form", ("_text",), "Print, parse and serialize schedules; round trips are exact."),
     (

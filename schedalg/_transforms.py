@@ -19,6 +19,7 @@ from schedalg._core import (
     fl,
     max_duration,
     require,
+    require_choice,
     require_finite,
     schedule_class,
     static,
@@ -53,6 +54,8 @@ class scale(Schedule):
         0.5
     """
 
+    keeps_clock = True
+
     schedule: Schedule
     factor: Any = dataclasses.field(metadata={"schedule": True})  # a number or a schedule
 
@@ -68,6 +71,36 @@ class scale(Schedule):
         return _duration(self.schedule, self.factor)
 
 
+def scale_for_batch(
+    schedule: Schedule, base_batch: Any, new_batch: Any, rule: str = "linear"
+) -> Schedule:
+    """The schedule rescaled for a new batch size: ``scale(schedule, factor)``.
+
+    ``factor = new_batch / base_batch`` for ``rule="linear"`` (Goyal et al. 2017, SGD)
+    and ``sqrt(new_batch / base_batch)`` for ``rule="sqrt"`` (Krizhevsky 2014; the
+    square-root rule suits Adam-type optimizers, Malladi et al. 2022). The step counts
+    are unchanged; pair with a warmup for large factors, as Goyal et al. do.
+
+    Args:
+      schedule: the schedule tuned at ``base_batch``.
+      base_batch: batch size the schedule was tuned for (> 0).
+      new_batch: batch size to train with (> 0).
+      rule: "linear" or "sqrt".
+
+    Returns:
+      A :func:`schedalg.scale` node (the factor is a leaf: batchable).
+
+    Example:
+      >>> sa.scale_for_batch(sa.cosine(0.1, 0.0, 100), 256, 1024, rule="sqrt")
+      scale(cosine(start=0.1, end=0.0, steps=100), factor=2.0)
+    """
+    require_choice("scale_for_batch", "rule", rule, ("linear", "sqrt"))
+    require("scale_for_batch", "base_batch", base_batch, lambda v: v > 0, "> 0")
+    require("scale_for_batch", "new_batch", new_batch, lambda v: v > 0, "> 0")
+    ratio = new_batch / base_batch
+    return scale(schedule, ratio if rule == "linear" else ratio**0.5)
+
+
 @schedule_class
 class add(Schedule):
     """Sum: ``schedule(t) + other`` or ``schedule(t) + other(t)``; ``a + b`` builds it.
@@ -76,6 +109,8 @@ class add(Schedule):
         >>> float(add(constant(1.0), 0.5)(0))
         1.5
     """
+
+    keeps_clock = True
 
     schedule: Schedule
     other: Any = dataclasses.field(metadata={"schedule": True})  # a number or a schedule
@@ -100,6 +135,8 @@ class clip(Schedule):
         >>> round(float(clip(linear(1.0, 0.0, 10), low=0.2)(9)), 6)
         0.2
     """
+
+    keeps_clock = True
 
     schedule: Schedule
     _: dataclasses.KW_ONLY

@@ -21,17 +21,16 @@
 * :func:`reduce_on_plateau` is ReduceLROnPlateau as an optax transformation, fed the
   metric through optax's extra arguments; chain it after a scheduled optimizer and the
   effective learning rate is ``base(step) * scale``.
-* :func:`scale_for_batch` rescales a schedule for a new batch size and
-  :func:`cycle_ends` lists the steps where a warm-restart schedule's cycles end.
+* :func:`scale_for_batch` (rescale a schedule for a new batch size) and
+  :func:`cycle_ends` (the steps where a warm-restart schedule's cycles end) are
+  :func:`schedalg.scale_for_batch` and :func:`schedalg.cycle_ends`, named here too.
 """
 
 from __future__ import annotations
 
 import inspect
-import math
 import re
-from collections.abc import Callable, Iterator, Mapping, Sequence
-from fractions import Fraction
+from collections.abc import Callable, Mapping, Sequence
 from typing import Any, NamedTuple
 
 import jax
@@ -39,9 +38,10 @@ import jax.numpy as jnp
 import numpy as np
 import optax
 
-from schedalg._core import Schedule, concrete, float_dtype, require, require_choice
+from schedalg._core import Schedule, float_dtype, require, require_choice
+from schedalg._cycle_ends import cycle_ends
 from schedalg._cycles import one_cycle
-from schedalg._transforms import scale
+from schedalg._transforms import scale_for_batch
 
 __all__ = [
     "ScheduleState",
@@ -532,197 +532,3 @@ def reduce_on_plateau(
         return updates, new_state
 
     return optax.GradientTransformationExtraArgs(init_fn, update_fn)
-
-
-# ----------------------------------------------------------------------------
-# Batch size
-
-
-def scale_for_batch(
-    schedule: Schedule, base_batch: Any, new_batch: Any, rule: str = "linear"
-) -> Schedule:
-    """The schedule rescaled for a new batch size: ``scale(schedule, factor)``.
-
-    ``factor = new_batch / base_batch`` for ``rule="linear"`` (Goyal et al. 2017, SGD)
-    and ``sqrt(new_batch / base_batch)`` for ``rule="sqrt"`` (Krizhevsky 2014; the
-    square-root rule suits Adam-type optimizers, Malladi et al. 2022). The step counts
-    are unchanged; pair with a warmup for large factors, as Goyal et al. do.
-
-    Args:
-      schedule: the schedule tuned at ``base_batch``.
-      base_batch: batch size the schedule was tuned for (> 0).
-      new_batch: batch size to train with (> 0).
-      rule: "linear" or "sqrt".
-
-    Returns:
-      A :func:`schedalg.scale` node (the factor is a leaf: batchable).
-
-    Example:
-      >>> import schedalg.optax as sopt
-      >>> sopt.scale_for_batch(sa.cosine(0.1, 0.0, 100), 256, 1024, rule="sqrt")
-      scale(cosine(start=0.1, end=0.0, steps=100), factor=2.0)
-    """
-    require_choice("scale_for_batch", "rule", rule, ("linear", "sqrt"))
-    require("scale_for_batch", "base_batch", base_batch, lambda v: v > 0, "> 0")
-    require("scale_for_batch", "new_batch", new_batch, lambda v: v > 0, "> 0")
-    ratio = new_batch / base_batch
-    return scale(schedule, ratio if rule == "linear" else ratio**0.5)
-
-
-# ----------------------------------------------------------------------------
-# Cycle ends of warm restarts
-
-# How a node's clock maps a threshold b on its child's clock ("the child's clock is
-# >= b") to the first outer step where that holds, and which outer steps the child is
-# visible on. Value-only nodes pass thresholds through.
-_VALUE_NODES = ("scale", "add", "clip")
-
-
-def _exact(node: Schedule, field: str, value: Any) -> Fraction:
-    v = concrete(value)
-    if v is None:
-        raise ValueError(f"cycle_ends: {node.name}.{field} is traced; pass a concrete schedule")
-    if v.ndim:
-        raise ValueError(
-            f"cycle_ends: {node.name}.{field} has shape {v.shape}; cycle_ends takes a single "
-            "schedule, not a batch (index the batch first)"
-        )
-    if np.issubdtype(v.dtype, np.integer):
-        return Fraction(int(v))
-    return Fraction(float(v))
-
-
-_Map = Callable[[Fraction], Any]
-_HIDDEN = object()  # this end falls under a wrapper (a warmup ramp) and is not seen
-
-
-def _restarts(node: Schedule, maps: tuple[_Map, ...]) -> Iterator[tuple[Schedule, tuple]]:
-    """(restart node, its wrappers' threshold maps, innermost first) for each outermost
-    restart."""
-    name = node.name
-    if name == "restart":
-        yield node, maps
-        return
-    children = list(node.children())
-    if not children:
-        return
-    if name in _VALUE_NODES:
-        for _, child in children:
-            yield from _restarts(child, maps)
-        return
-    if name == "join":
-        starts = [_exact(node, "boundaries", s) for s in node.starts()]
-        for i, (_, piece) in enumerate(children):
-            lo, hi = starts[i], starts[i + 1] if i + 1 < len(starts) else None
-
-            def piece_map(b, lo=lo, hi=hi):
-                outer = b + lo
-                return None if hi is not None and outer > hi else outer
-
-            yield from _restarts(piece, (piece_map, *maps))
-        return
-    if name == "warmup":
-        steps = _exact(node, "steps", node.steps)
-        if node.prefix:
-            m = lambda b: b + steps
-        else:  # the clock keeps running under the ramp: ends inside it are not seen
-            m = lambda b: b if b > steps else _HIDDEN
-        yield from _restarts(node.schedule, (m, *maps))
-        return
-    if name == "shift":
-        s = _exact(node, "steps", node.steps)
-        yield from _restarts(node.schedule, (lambda b: b + s, *maps))
-        return
-    if name == "stretch":
-        f = _exact(node, "factor", node.factor)
-        yield from _restarts(node.schedule, (lambda b: b * f, *maps))
-        return
-    if name == "per_epoch":
-        spe = _exact(node, "steps_per_epoch", node.steps_per_epoch)
-        yield from _restarts(node.schedule, (lambda b: math.ceil(b) * spe, *maps))
-        return
-    raise ValueError(
-        f"cycle_ends: cannot map the clock of a {name} node around a restart; "
-        "cycle_ends understands join, warmup, shift, stretch, per_epoch, scale, add, clip"
-    )
-
-
-def cycle_ends(schedule: Schedule, until: int) -> list[int]:
-    """The steps at which the cycles of a warm-restart schedule end (for snapshots).
-
-    Finds the :func:`schedalg.restart` node in the tree and returns every step ``e <=
-    until`` at which a cycle ends: the value at step ``e`` is the next cycle's first, so
-    a snapshot taken when ``count == e`` (after ``e`` updates) holds the model at the end
-    of a cycle (snapshot ensembles, Huang et al. 2017). Cycle ``k`` of the restart ends
-    at ``period * (mult**(k+1) - 1) / (mult - 1)`` (``period * (k + 1)`` for ``mult ==
-    1``) on its own clock, computed in exact rational arithmetic (exact integers for
-    integer ``period`` and ``mult``) and rounded up to a step; ``limit`` stops the list.
-    Wrappers are accounted for: ``warmup`` (a prefix warmup delays the ends), ``shift``,
-    ``stretch``, ``per_epoch`` and ``join`` (offset by the piece's start, cut at its end);
-    ``scale``, ``add`` and ``clip`` leave the clock alone. Several restarts side by side
-    (timm's decaying peak plus its floor, ``restart(a) + restart(b)``) are fine when
-    their ends up to ``until`` are the same; ends that differ raise a ``ValueError``
-    listing each restart's.
-
-    Args:
-      schedule: a single (unbatched, concrete) schedule containing restarts.
-      until: last step to consider (inclusive).
-
-    Returns:
-      The ends as a sorted list of Python ints.
-
-    Example:
-      >>> import schedalg.optax as sopt
-      >>> sopt.cycle_ends(sa.warmup(sa.restart(sa.cosine(1.0, 0.0, 10), mult=2), 5), 100)
-      [15, 35, 75]
-    """
-    require("cycle_ends", "until", until, lambda v: v >= 0, ">= 0")
-    found = list(_restarts(schedule, ()))
-    if not found:
-        raise ValueError(
-            f"cycle_ends: found no restart node in {schedule!r}; cycle ends are defined for "
-            "warm-restart schedules built with sa.restart(...)"
-        )
-    # Restarts side by side (timm's decaying peak plus its floor's share) usually share
-    # their cycles: then the ends are theirs. Only ends that differ are ambiguous.
-    each = [_ends(node, maps, until) for node, maps in found]
-    if any(ends != each[0] for ends in each[1:]):
-        n = len(found)
-        said = [f"restart 1 of {n} ends at {_show_ends(each[0])}"]
-        said += [f"restart {i} of {n} at {_show_ends(e)}" for i, e in enumerate(each[1:], 2)]
-        raise ValueError(
-            f"cycle_ends: found {n} restart nodes whose cycle ends differ in {schedule!r}: "
-            f"{', '.join(said)} (up to step {until}); the cycle ends are ambiguous"
-        )
-    return each[0]
-
-
-def _show_ends(ends: list[int]) -> str:
-    return "[" + ", ".join(map(str, ends[:6])) + (", ...]" if len(ends) > 6 else "]")
-
-
-def _ends(node: Schedule, maps: tuple[_Map, ...], until: int) -> list[int]:
-    """The cycle ends of one restart node, mapped out through its wrappers."""
-    period = node.period if node.period is not None else node.schedule.duration
-    period = _exact(node, "period", period)
-    mult = _exact(node, "mult", node.mult)
-    limit = None if node.limit is None else int(_exact(node, "limit", node.limit))
-    ends: list[int] = []
-    k, end, length = 0, Fraction(0), period
-    while limit is None or k < limit:
-        end, length, k = end + length, length * mult, k + 1
-        outer: Any = end
-        for m in maps:  # innermost wrapper first: _restarts prepends each map
-            outer = m(outer)
-            if outer is None or outer is _HIDDEN:
-                break
-        if outer is None:
-            break  # past the end of the join piece that holds the restart
-        if outer is _HIDDEN:
-            continue
-        step = math.ceil(outer)
-        if step > until:
-            break
-        if step > 0 and (not ends or step > ends[-1]):
-            ends.append(step)
-    return ends

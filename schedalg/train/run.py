@@ -224,7 +224,7 @@ def train(
         plateau: a :func:`schedalg.plateau.reduce_on_plateau` rule fed the validation
             loss after every epoch; the learning rate becomes ``schedule(t) * scale``.
         snapshots: keep the model at the end of every cycle of a warm-restart schedule
-            (:func:`schedalg.optax.cycle_ends`) and score their averaged predictions.
+            (:func:`schedalg.cycle_ends`) and score their averaged predictions.
         name: label for the progress bar and the result.
         progress: show a tqdm bar (default: when stderr is a terminal).
         data_path: the data's file, recorded so that a resumed run can find it.

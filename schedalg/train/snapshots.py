@@ -1,7 +1,7 @@
 """Snapshot ensembles (Huang et al. 2017): the model at the end of every warm-restart
 cycle, scored together by averaging their predicted class probabilities.
 
-The cycle ends come from :func:`schedalg.optax.cycle_ends`: a snapshot taken after
+The cycle ends come from :func:`schedalg.cycle_ends`: a snapshot taken after
 ``e`` updates holds the model trained through the whole cycle, at its lowest learning
 rate. The final model always joins the ensemble.
 """
@@ -17,7 +17,7 @@ from flax import serialization
 from jax.flatten_util import ravel_pytree
 
 from schedalg._core import Schedule
-from schedalg.optax import cycle_ends
+from schedalg._cycle_ends import cycle_ends
 from schedalg.train import checkpoint
 from schedalg.train.data import Dataset
 
