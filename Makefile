@@ -31,9 +31,11 @@ format: $(VENV)/.test-installed
 	$(BIN)/ruff check --fix .
 
 # Test files run in parallel, one per core (at most 4: each worker loads the reference
-# libraries); a file stays on one worker, so module fixtures are built once.
+# libraries); a file stays on one worker, so module fixtures are built once. Then the
+# sdist and wheel are built and the wheel's install runs the doctests and CLI smoke tests.
 test: lint
 	$(BIN)/python -m pytest -n auto --maxprocesses 4 --dist loadfile
+	$(BIN)/python tools/check_wheel.py
 
 demo: $(VENV)/.demo-installed
 	$(BIN)/python -m schedalg.demo

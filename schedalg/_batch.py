@@ -13,7 +13,7 @@ import numpy as np
 from jax.typing import ArrayLike
 
 from schedalg._core import Schedule, concrete, require_finite
-from schedalg._tree import leaf_fields, map_leaves
+from schedalg._tree import leaf_fields, map_leaves, same_structure
 
 
 def batch_shape(schedule: Schedule) -> tuple[int, ...]:
@@ -34,7 +34,7 @@ def batch_shape(schedule: Schedule) -> tuple[int, ...]:
         raise ValueError(f"batch_shape: leaves do not broadcast: {shapes}") from err
 
 
-def _expand(schedule: Schedule, step_ndim: int) -> Schedule:
+def expand(schedule: Schedule, step_ndim: int) -> Schedule:
     """Inserts ``step_ndim`` unit axes after each leaf's batch axes."""
 
     def fn(value: Any, rank: int) -> Any:
@@ -48,7 +48,7 @@ def _expand(schedule: Schedule, step_ndim: int) -> Schedule:
 @jax.jit
 def _evaluate(schedule: Schedule, steps: jax.Array) -> jax.Array:
     batch = batch_shape(schedule)
-    values = _expand(schedule, steps.ndim)(steps)
+    values = expand(schedule, steps.ndim)(steps)
     return jnp.broadcast_to(values, batch + steps.shape)
 
 
@@ -111,7 +111,7 @@ def _value_dtype(schedule: Schedule, steps: np.ndarray) -> np.dtype:
     return np.dtype(jax.eval_shape(_evaluate, schedule, jnp.asarray(steps[:0])).dtype)
 
 
-def _flat_rows(schedule: Schedule, batch: tuple[int, ...]) -> Schedule:
+def flat_rows(schedule: Schedule, batch: tuple[int, ...]) -> Schedule:
     """Every leaf broadcast to ``batch`` and flattened to ``(rows, *vector axes)``."""
     n = math.prod(batch)
 
@@ -121,6 +121,11 @@ def _flat_rows(schedule: Schedule, batch: tuple[int, ...]) -> Schedule:
         return np.broadcast_to(v, batch + vec).reshape((n, *vec))
 
     return map_leaves(schedule, fn)
+
+
+def take_rows(schedule: Schedule, index: np.ndarray) -> Schedule:
+    """The rows ``index`` of a tree from :func:`flat_rows`."""
+    return map_leaves(schedule, lambda v, rank: v[index])
 
 
 def _blocks(schedule: Schedule, steps: np.ndarray, max_bytes: int | None, fn: Callable):
@@ -143,12 +148,12 @@ def _blocks(schedule: Schedule, steps: np.ndarray, max_bytes: int | None, fn: Ca
     budget = max_bytes // item
     width = min(cols, budget)
     height = min(rows, max(1, budget // width))
-    flat = _flat_rows(schedule, batch)
+    flat = flat_rows(schedule, batch)
     t = steps.reshape(-1)
     for r0 in range(0, rows, height):
         r1 = min(r0 + height, rows)
         index = np.minimum(np.arange(r0, r0 + height), rows - 1)
-        block = map_leaves(flat, lambda v, rank, index=index: v[index])
+        block = take_rows(flat, index)
         for c0 in range(0, cols, width):
             c1 = min(c0 + width, cols)
             cols_t = t[np.minimum(np.arange(c0, c0 + width), cols - 1)]
@@ -248,9 +253,8 @@ def stack(schedules: Sequence[Schedule]) -> Schedule:
     schedules = list(schedules)
     if not schedules:
         raise ValueError("stack: needs at least one schedule, got none")
-    first = jax.tree_util.tree_structure(schedules[0])
     for i, s in enumerate(schedules[1:], start=2):
-        if jax.tree_util.tree_structure(s) != first:
+        if not same_structure(s, schedules[0]):
             raise ValueError(
                 f"stack: schedule {i} has a different structure from schedule 1: {s!r} vs "
                 f"{schedules[0]!r}"

@@ -108,7 +108,7 @@ class join(Schedule):
     roles = {"starts": "boundaries"}
 
     pieces: tuple = dataclasses.field(metadata={"varargs": True})
-    boundaries: Any = vector(None)
+    boundaries: Any = vector(default=None)
 
     def __init__(self, *pieces: Schedule, boundaries: Any = None):
         object.__setattr__(self, "pieces", tuple(pieces))
@@ -237,9 +237,9 @@ class warmup(Schedule):
     steps: Any
     _: dataclasses.KW_ONLY
     start: Any = 0.0
-    shape: str = static("linear")
-    prefix: bool = static(True)
-    ramp: str = static("t/W")
+    shape: str = static(default="linear")
+    prefix: bool = static(default=True)
+    ramp: str = static(default="t/W")
 
     def _validate(self) -> None:
         _require_schedule("warmup", "schedule", self.schedule)

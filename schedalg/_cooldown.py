@@ -64,7 +64,7 @@ class cooldown(Schedule):
     steps: Any
     total: Any = None
     _: dataclasses.KW_ONLY
-    shape: str = static("linear")
+    shape: str = static(default="linear")
 
     def _validate(self) -> None:
         if not isinstance(self.schedule, Schedule):

@@ -13,15 +13,23 @@ import dataclasses
 import functools
 import math
 import os
+import sys
 from collections.abc import Callable, Iterator
-from typing import Any, ClassVar
+from typing import Any, ClassVar, TypeVar
 
 import jax
 import jax.numpy as jnp
 import numpy as np
 
+if sys.version_info >= (3, 11):
+    from typing import dataclass_transform
+else:  # pragma: no cover
+    from typing_extensions import dataclass_transform
+
+_S = TypeVar("_S", bound="Schedule")
+
 #: Public constructor name -> class, for the text form.
-REGISTRY: dict[str, type[Schedule]] = {}
+REGISTRY: dict[str, Any] = {}
 
 
 def static(default: Any = dataclasses.MISSING, **kwargs: Any) -> Any:
@@ -63,6 +71,10 @@ class Schedule:
     roles: ClassVar[dict[str, str]] = {}
     #: True for value-only nodes (scale, add, clip): children see the node's own step.
     keeps_clock: ClassVar[bool] = False
+    # Set by schedule_class: what makes every subclass a dataclass, and its leaf fields.
+    __dataclass_fields__: ClassVar[dict[str, Any]]
+    _ranks: ClassVar[tuple[tuple[str, int], ...]] = ()
+    _static: ClassVar[tuple[str, ...]] = ()
 
     def __call__(self, step: jax.typing.ArrayLike) -> jax.Array:
         raise NotImplementedError
@@ -190,10 +202,16 @@ def _as_flag(fn: str, param: str, value: Any) -> bool:
     raise ValueError(f"{fn}: {param} must be True or False, got {param}={value!r}")
 
 
-def schedule_class(cls: type) -> type:
-    """Declares a concrete schedule: frozen dataclass, pytree, registered by name."""
-    cls = dataclasses.dataclass(frozen=True, repr=False, eq=False)(cls)
-    fields = dataclasses.fields(cls)
+_T = TypeVar("_T")
+
+
+@dataclass_transform(frozen_default=True, field_specifiers=(dataclasses.field, static, vector))
+def frozen_pytree(cls: type[_T], **options: Any) -> type[_T]:
+    """Frozen dataclass and pytree whose unflattening skips ``__init__`` (so traced,
+    batched or placeholder leaves never meet the validation). Fields marked
+    :func:`static` are structure, the others leaves."""
+    cls = dataclasses.dataclass(frozen=True, **options)(cls)
+    fields = dataclasses.fields(cls)  # type: ignore[arg-type]
     data = tuple(f.name for f in fields if not f.metadata.get("static"))
     meta = tuple(f.name for f in fields if f.metadata.get("static"))
     keys = tuple(jax.tree_util.GetAttrKey(n) for n in data)
@@ -214,11 +232,21 @@ def schedule_class(cls: type) -> type:
         return obj
 
     jax.tree_util.register_pytree_with_keys(cls, flatten_with_keys, unflatten, flatten)
+    return cls
+
+
+@dataclass_transform(frozen_default=True, field_specifiers=(dataclasses.field, static, vector))
+def schedule_class(cls: type[_S]) -> type[_S]:
+    """Declares a concrete schedule: frozen dataclass, pytree, registered by name."""
+    cls = frozen_pytree(cls, repr=False, eq=False)
+    fields = dataclasses.fields(cls)
+    data = [f for f in fields if not f.metadata.get("static")]
     cls.name = cls.__name__
-    cls._ranks = tuple((f.name, f.metadata.get("rank", 0)) for f in fields if f.name in data)
-    cls._static = meta
+    cls._ranks = tuple((f.name, f.metadata.get("rank", 0)) for f in data)
+    cls._static = tuple(f.name for f in fields if f.metadata.get("static"))
     if "__call__" in cls.__dict__:
-        cls.__call__ = _dispatching(cls.__dict__["__call__"])
+        # the wrapper replaces the class's own __call__
+        setattr(cls, "__call__", _dispatching(cls.__dict__["__call__"]))  # noqa: B010
     REGISTRY[cls.__name__] = cls
     return cls
 
@@ -240,6 +268,15 @@ except ImportError:  # pragma: no cover - a JAX without it: every call takes the
         return False
 
 
+def x64() -> bool:
+    """Whether ``jax_enable_x64`` is on (64-bit integers and floats)."""
+    return bool(jax.config.jax_enable_x64)  # type: ignore[attr-defined]  # a run-time flag
+
+
+def _jit_disabled() -> bool:
+    return bool(jax.config.jax_disable_jit)  # type: ignore[attr-defined]  # a run-time flag
+
+
 def _dispatching(call: Callable) -> Callable:
     """Wraps a class's ``__call__``: concrete calls go to :func:`_call_eagerly`.
 
@@ -249,7 +286,7 @@ def _dispatching(call: Callable) -> Callable:
 
     @functools.wraps(call)
     def __call__(self: Schedule, step: jax.typing.ArrayLike) -> jax.Array:
-        if EAGER_JIT and _untraced() and not jax.config.jax_disable_jit:
+        if EAGER_JIT and _untraced() and not _jit_disabled():
             leaves = jax.tree_util.tree_leaves((self, step))
             if not any(isinstance(x, jax.core.Tracer) for x in leaves):
                 return _call_eagerly(self, step)
@@ -388,7 +425,7 @@ def require_finite(fn: str, param: str, value: Any, wide: bool = False) -> Any:
         raise ValueError(f"{fn}: {param} must be finite, got {param}={_show(value)}")
     if not (ints or np.issubdtype(v.dtype, np.integer)):
         return value
-    info = np.iinfo(np.int64 if jax.config.jax_enable_x64 else np.int32)
+    info = np.iinfo(np.int64 if x64() else np.int32)
     if not (ints or np.any(v > info.max) or np.any(v < info.min)):
         return value
     if not wide:
@@ -451,7 +488,7 @@ def sorted_last(v: np.ndarray) -> Any:
 
 def float_dtype() -> Any:
     """float64 under ``jax_enable_x64``, float32 otherwise."""
-    return jnp.float64 if jax.config.jax_enable_x64 else jnp.float32
+    return jnp.float64 if x64() else jnp.float32
 
 
 def fl(x: Any) -> jax.Array:
@@ -466,7 +503,7 @@ def clock(step: jax.typing.ArrayLike) -> jax.Array:
         t = t.astype(jnp.int32)
     elif jnp.issubdtype(t.dtype, jnp.integer) and t.dtype not in (jnp.int32, jnp.int64):
         # Unsigned or narrow counts: ``t - steps`` (warmup, join, shift) must not wrap.
-        t = t.astype(jnp.int64 if jax.config.jax_enable_x64 else jnp.int32)
+        t = t.astype(jnp.int64 if x64() else jnp.int32)
     return jnp.maximum(t, jnp.zeros((), t.dtype))
 
 
@@ -545,7 +582,7 @@ def thresholds(t: Any, b: Any) -> tuple[jax.Array, jax.Array]:
     if not is_int(t) or is_int(b):
         return t, b
     # int64 under x64: float64 cannot hold its top either, so no boundary is the top.
-    int_dtype = jnp.int64 if jax.config.jax_enable_x64 else jnp.int32
+    int_dtype = jnp.int64 if x64() else jnp.int32
     top, most = _top(int_dtype), np.iinfo(int_dtype).max
     c = jnp.ceil(fl(b))  # an integer t is >= b exactly when it is >= ceil(b)
     whole = jnp.clip(c, -top, top).astype(int_dtype)

@@ -44,7 +44,7 @@ def _role(node: Schedule, role: str) -> Fraction:
     return _exact(node, field, getattr(node, field))
 
 
-def _clock_maps(node: Schedule) -> Iterator[tuple[Schedule, _Map]]:
+def _clock_maps(node: Any) -> Iterator[tuple[Schedule, _Map]]:
     """(child, map) for each child whose clock this node's declarations explain."""
     roles, children = node.roles, [child for _, child in node.children()]
     if not children:
@@ -55,8 +55,7 @@ def _clock_maps(node: Schedule) -> Iterator[tuple[Schedule, _Map]]:
     elif "starts" in roles:  # pieces in sequence: offset by each start, cut at the next
         starts = [_exact(node, roles["starts"], s) for s in node.starts()]
         for i, piece in enumerate(children):
-            lo, hi = starts[i], starts[i + 1] if i + 1 < len(starts) else None
-            yield piece, lambda b, lo=lo, hi=hi: None if hi is not None and b + lo > hi else b + lo
+            yield piece, _piece(starts[i], starts[i + 1] if i + 1 < len(starts) else None)
     elif "warmup" in roles:
         steps = _role(node, "warmup")
         if node.prefix:
@@ -78,6 +77,11 @@ def _clock_maps(node: Schedule) -> Iterator[tuple[Schedule, _Map]]:
             "cycle_ends understands nodes that declare how their clock maps (join, warmup, "
             "shift, stretch, per_epoch) and value-only nodes (scale, add, clip)"
         )
+
+
+def _piece(lo: Fraction, hi: Fraction | None) -> _Map:
+    """A join piece's map: offset by its start, past its end (the next start) unseen."""
+    return lambda b: None if hi is not None and b + lo > hi else b + lo
 
 
 def _restarts(node: Schedule, maps: tuple[_Map, ...]) -> Iterator[tuple[Schedule, tuple]]:
@@ -142,7 +146,7 @@ def _show_ends(ends: list[int]) -> str:
     return "[" + ", ".join(map(str, ends[:6])) + (", ...]" if len(ends) > 6 else "]")
 
 
-def _ends(node: Schedule, maps: tuple[_Map, ...], until: int) -> list[int]:
+def _ends(node: Any, maps: tuple[_Map, ...], until: int) -> list[int]:
     """The cycle ends of one restart node, mapped out through its wrappers."""
     period = node.period if node.period is not None else node.schedule.duration
     period = _exact(node, "period", period)

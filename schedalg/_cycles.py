@@ -48,7 +48,7 @@ class cyclic(Schedule):
     up: Any
     down: Any = None
     _: dataclasses.KW_ONLY
-    mode: str = static("triangular")
+    mode: str = static(default="triangular")
     gamma: Any = 1.0
 
     def _validate(self) -> None:
@@ -103,8 +103,8 @@ class one_cycle(Schedule):
     steps: Any
     _: dataclasses.KW_ONLY
     pct_up: Any = 0.3
-    shape: str = static("cos")
-    three_phase: bool = static(False)
+    shape: str = static(default="cos")
+    three_phase: bool = static(default=False)
 
     def _validate(self) -> None:
         require_choice("one_cycle", "shape", self.shape, ("cos", "linear"))
@@ -160,7 +160,7 @@ class wsd(Schedule):
     decay: Any
     _: dataclasses.KW_ONLY
     end: Any = 0.0
-    decay_shape: str = static("linear")
+    decay_shape: str = static(default="linear")
     start: Any = 0.0
 
     def _validate(self) -> None:

@@ -192,7 +192,7 @@ class exponential(Schedule):
     rate: Any
     steps: Any = 1
     _: dataclasses.KW_ONLY
-    staircase: bool = static(False)
+    staircase: bool = static(default=False)
     end: Any = None
 
     def _validate(self) -> None:
@@ -264,7 +264,7 @@ class inverse_time(Schedule):
     rate: Any
     steps: Any
     _: dataclasses.KW_ONLY
-    staircase: bool = static(False)
+    staircase: bool = static(default=False)
 
     def _validate(self) -> None:
         require("inverse_time", "rate", self.rate, lambda v: v >= 0, ">= 0")

@@ -68,11 +68,12 @@ def _is_default(f: dataclasses.Field, value: Any) -> bool:
 def to_text(schedule: Schedule) -> str:
     """The canonical expression of a schedule (what ``repr`` prints)."""
     if schedule.name == "custom":
-        fn = getattr(schedule.fn, "__name__", "fn")
-        params = "".join(f", {k}={_fmt(v)}" for k, v in schedule.params.items())
-        dur = "" if schedule.duration_ is None else f", duration={_fmt(schedule.duration_)}"
+        node: Any = schedule
+        fn = getattr(node.fn, "__name__", "fn")
+        params = "".join(f", {k}={_fmt(v)}" for k, v in node.params.items())
+        dur = "" if node.duration_ is None else f", duration={_fmt(node.duration_)}"
         return f"custom({fn}{dur}{params})"
-    args = []
+    args: list[str] = []
     for f in dataclasses.fields(schedule):
         value = getattr(schedule, f.name)
         if f.metadata.get("varargs"):

@@ -54,7 +54,7 @@ def map_leaves(schedule: Schedule, fn: Callable[[Any, int], Any]) -> Schedule:
     """Rebuilds the tree with ``fn(leaf, rank)`` applied to every numeric leaf."""
 
     def rebuild(node: Schedule) -> Schedule:
-        changes = {}
+        changes: dict[str, Any] = {}
         for f in dataclasses.fields(node):
             if f.metadata.get("static"):
                 continue
@@ -83,6 +83,12 @@ def with_paths(schedule: Schedule, values: dict[str, Any]) -> Schedule:
     flat, treedef = jax.tree_util.tree_flatten_with_path(schedule)
     leaves = [values.get(jax.tree_util.keystr(p).lstrip("."), v) for p, v in flat]
     return jax.tree_util.tree_unflatten(treedef, leaves)
+
+
+def same_structure(a: Any, b: Any, is_leaf: Callable[[Any], bool] | None = None) -> bool:
+    """Whether two trees have one structure (classes, static fields, leaf positions)."""
+    first, second = jax.tree.structure(a, is_leaf=is_leaf), jax.tree.structure(b, is_leaf=is_leaf)
+    return bool(first == second)  # type: ignore[operator]  # PyTreeDef is untyped
 
 
 # ----------------------------------------------------------------------------
@@ -162,7 +168,7 @@ def combine(floats: Schedule, rest: Schedule) -> Schedule:
         >>> round(float(new.schedule.start), 4), new.steps
         (-0.3849, 10)
     """
-    if jax.tree.structure(floats, is_leaf=_is_none) != jax.tree.structure(rest, is_leaf=_is_none):
+    if not same_structure(floats, rest, is_leaf=_is_none):
         raise ValueError(
             "combine: floats and rest must be the two halves of one sa.partition (the same "
             f"structure), got floats={floats!r} and rest={rest!r}"
@@ -186,7 +192,8 @@ def main(schedule: Schedule) -> tuple[Schedule, str, str | None]:
         >>> node.name, prefix, warm
         ('cosine', 'schedule.schedule.', 'schedule.steps')
     """
-    node, prefix, warm = schedule, "", None
+    node: Any = schedule
+    prefix, warm = "", None
     while isinstance(getattr(node, "schedule", None), Schedule):
         if warm is None and "warmup" in node.roles:
             warm = prefix + node.roles["warmup"]

@@ -437,9 +437,9 @@ def _law_out(out: str) -> str:
 
 
 def _law_figure(path: str, title: str, ylabel: str, draw) -> str:
-    from schedalg.plot import _pyplot
+    from schedalg.plot import load_pyplot
 
-    plt = _pyplot()
+    plt = load_pyplot()
     fig, ax = plt.subplots(figsize=(8, 4.5), dpi=120)
     draw(ax)
     ax.set_xlabel("step")
@@ -539,10 +539,10 @@ def cmd_law_rank(args: argparse.Namespace) -> int:
     scored = []
     for expr in exprs:
         schedule = load_schedule(expr)
-        loss = laws.rank(law, schedule, n).losses
-        if loss.ndim:
+        losses = laws.rank(law, schedule, n).losses
+        if losses.ndim:
             raise UsageError(f"rank takes single schedules, {expr!r} is a batch")
-        scored.append((float(loss), repr(schedule)))
+        scored.append((float(losses), repr(schedule)))
     scored.sort(key=lambda x: x[0])
     print(f"{'rank':>4}  {'final loss':>10}  schedule (predicted at step {n - 1})")
     for i, (loss, text) in enumerate(scored, start=1):

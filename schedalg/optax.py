@@ -67,7 +67,7 @@ class ScheduleState(NamedTuple):
     update (never compile-time constants) and may carry a batch axis under ``vmap``.
     """
 
-    count: jax.Array
+    count: jax.Array  # type: ignore[assignment]  # the field shadows tuple.count
     schedule: Schedule
 
 
@@ -178,7 +178,7 @@ class PlateauTransformState(NamedTuple):
 
     rule: Any
     plateau: Any
-    count: jax.Array
+    count: jax.Array  # type: ignore[assignment]  # the field shadows tuple.count
     total: jax.Array
 
 

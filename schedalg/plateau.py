@@ -10,7 +10,6 @@ broadcasting when the rule's numbers are arrays).
 
 from __future__ import annotations
 
-import dataclasses
 from typing import Any
 
 import jax
@@ -18,39 +17,10 @@ import jax.numpy as jnp
 import numpy as np
 from jax.typing import ArrayLike
 
-from schedalg._core import fl, require, require_choice, require_finite, static
+from schedalg._core import fl, frozen_pytree, require, require_choice, require_finite, static
 
 
-def _register(cls: type) -> type:
-    """Frozen dataclass + pytree whose unflattening skips ``__init__`` (so traced or
-    placeholder leaves never meet the validation)."""
-    cls = dataclasses.dataclass(frozen=True)(cls)
-    fields = dataclasses.fields(cls)
-    data = tuple(f.name for f in fields if not f.metadata.get("static"))
-    meta = tuple(f.name for f in fields if f.metadata.get("static"))
-    keys = tuple(jax.tree_util.GetAttrKey(n) for n in data)
-
-    def flatten_with_keys(obj):
-        return tuple((k, getattr(obj, n)) for k, n in zip(keys, data)), tuple(
-            getattr(obj, n) for n in meta
-        )
-
-    def flatten(obj):
-        return tuple(getattr(obj, n) for n in data), tuple(getattr(obj, n) for n in meta)
-
-    def unflatten(aux, children):
-        obj = object.__new__(cls)
-        for n, v in zip(data, children):
-            object.__setattr__(obj, n, v)
-        for n, v in zip(meta, aux):
-            object.__setattr__(obj, n, v)
-        return obj
-
-    jax.tree_util.register_pytree_with_keys(cls, flatten_with_keys, unflatten, flatten)
-    return cls
-
-
-@_register
+@frozen_pytree
 class PlateauState:
     """The state of a plateau rule after ``count`` updates.
 
@@ -78,7 +48,7 @@ class PlateauState:
 _FIELDS = ("factor", "patience", "threshold", "cooldown", "min_scale", "eps")
 
 
-@_register
+@frozen_pytree
 class reduce_on_plateau:
     """Reduce the scale by ``factor`` when a metric stops improving (ReduceLROnPlateau).
 
@@ -121,12 +91,12 @@ class reduce_on_plateau:
     factor: Any = 0.1
     patience: Any = 10
     threshold: Any = 1e-4
-    threshold_mode: str = static("rel")
+    threshold_mode: str = static(default="rel")
     cooldown: Any = 0
     min_scale: Any = 0.0
     eps: Any = 0.0
-    mode: str = static("min")
-    best_in_cooldown: bool = static(True)
+    mode: str = static(default="min")
+    best_in_cooldown: bool = static(default=True)
 
     def __post_init__(self) -> None:
         fn = "reduce_on_plateau"

@@ -12,7 +12,7 @@ from schedalg._core import Schedule
 _BARS = " ▁▂▃▄▅▆▇█"
 
 
-def sparkline(values: Sequence[float], width: int = 60) -> str:
+def sparkline(values: Sequence[float] | np.ndarray, width: int = 60) -> str:
     """One line of block characters tracing ``values`` (resampled to ``width``)."""
     v = np.asarray(values, dtype=np.float64)
     if v.size == 0:
@@ -68,7 +68,7 @@ def plot_schedules(
     return path
 
 
-def _pyplot():
+def load_pyplot():
     import matplotlib
 
     matplotlib.use("Agg")
@@ -84,7 +84,7 @@ _PALETTE = [
 ]  # fmt: skip
 
 
-def _colors(n: int) -> list:
+def palette(n: int) -> list:
     return [_PALETTE[i % len(_PALETTE)] for i in range(n)]
 
 
@@ -102,13 +102,13 @@ def plot_compare(results: Sequence, path: str, title: str = "schedules compared"
         path: the PNG to write.
         title: the figure's title.
     """
-    plt = _pyplot()
+    plt = load_pyplot()
     from matplotlib.gridspec import GridSpec
 
     n = len(results)
     cols = min(7, max(n, 1))
     rows = -(-n // cols)
-    colors = _colors(n)
+    colors = palette(n)
     top = max((float(np.max(r.lr)) for r in results if len(r.lr)), default=1.0)
     exp10 = int(np.floor(np.log10(top))) if top > 0 else 0
     fig = plt.figure(figsize=(2.3 * cols + 1.5, 1.9 * rows + 4.6), dpi=110)
@@ -164,7 +164,7 @@ def plot_run(result, path: str) -> str:
         result: an object with ``name``, ``lr``, ``loss`` (per step) and ``metrics``.
         path: the PNG to write.
     """
-    plt = _pyplot()
+    plt = load_pyplot()
     fig, (lr_ax, loss_ax, acc_ax) = plt.subplots(1, 3, figsize=(13, 3.8), dpi=110)
     lr = np.asarray(result.lr, dtype=np.float64)
     lr_ax.plot(np.arange(len(lr)), lr, linewidth=1.6)

@@ -20,9 +20,14 @@ TRAIN = ["--epochs", "2", "--batch-size", "32", "--quiet"]
 
 
 def run_cli(*args: str, cwd: str | None = None) -> subprocess.CompletedProcess:
-    env = {**os.environ, "JAX_PLATFORMS": "cpu", "PYTHONPATH": ROOT}
+    # SCHEDALG_CLI names an installed `schedalg` command (tools/check_wheel.py runs these
+    # tests against the wheel); otherwise the source tree's entry point runs.
+    installed = os.environ.get("SCHEDALG_CLI")
+    env = {**os.environ, "JAX_PLATFORMS": "cpu"}
+    if not installed:
+        env["PYTHONPATH"] = ROOT
     return subprocess.run(
-        [sys.executable, "-m", "schedalg.cli", *args],
+        [*([installed] if installed else [sys.executable, "-m", "schedalg.cli"]), *args],
         capture_output=True,
         text=True,
         env=env,

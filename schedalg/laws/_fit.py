@@ -13,8 +13,8 @@ import numpy as np
 from schedalg.laws._annealing import AnnealingLaw
 from schedalg.laws._compress import compress, dense
 from schedalg.laws._multi_power import MultiPowerLaw
-from schedalg.laws._runs import Diagnostics, Run, _metrics, prepare_runs
-from schedalg.laws._solve import _bucket, _huber_mean, _multistart, _padded, _power_guess
+from schedalg.laws._runs import Diagnostics, Run, prepare_runs, run_metrics
+from schedalg.laws._solve import huber_mean, multistart, padded_columns, power_guess, size_bucket
 
 KINDS = ("multi_power", "annealing")
 
@@ -57,31 +57,32 @@ def _mp_objective(theta, data):
     L0, A, alpha, B, C, beta, gamma = _mp_coefficients(theta, data["ref"])
     drop = compressed_drop(C, beta, gamma, data["blocks"]) + data["fixed"]
     pred = L0 + A * jnp.exp(-alpha * data["log_s1"]) - B * drop
-    return _huber_mean(data["log_y"], pred, data["weight"], data["delta"])
+    return huber_mean(data["log_y"], pred, data["weight"], data["delta"])
 
 
 def _mp_fit(runs: list[Run], starts: int, max_iter: int, delta: float) -> tuple:
     """The fitted :class:`MultiPowerLaw` and its predictions at the runs' logged steps
     (from the compressed sums, within 1e-7 of :meth:`MultiPowerLaw.predict`)."""
-    blocks, fixed, log_s1 = [], [], []
+    pieces: list = []
+    fixed, sums = [], []
     for run in runs:
-        b, f = compress(run.lrs, run.steps)
-        blocks += b
+        blk, f = compress(run.lrs, run.steps)
+        pieces += blk
         fixed.append(f)
-        log_s1.append(np.log(np.cumsum(run.lrs)[run.steps]))
+        sums.append(np.log(np.cumsum(run.lrs)[run.steps]))
     y = np.concatenate([r.losses for r in runs])
-    log_s1 = np.concatenate(log_s1)
+    log_s1 = np.concatenate(sums)
     eta_ref = max(float(r.lrs.max()) for r in runs)
     ref = np.array([log_s1.mean(), np.log(eta_ref)])
-    blocks = dense(blocks, 8)
+    blocks = dense(pieces, 8)
     width = -(-blocks.shape[-1] // 32) * 32  # a multiple of 32: little padding
     blocks = np.concatenate([blocks, np.zeros(blocks.shape[:2] + (width - blocks.shape[-1],))], -1)
     columns = {"blocks": blocks, "fixed": np.concatenate(fixed), "log_s1": log_s1}
-    data = _padded(**columns, log_y=np.log(y))
+    data = padded_columns(**columns, log_y=np.log(y))
     data["ref"], data["delta"] = ref, np.float64(delta)
     candidates = []
     for l0 in (0.9 * y.min(), 0.97 * y.min()):
-        alpha, a = _power_guess(log_s1, y, l0)
+        alpha, a = power_guess(log_s1, y, l0)
         for b in (0.05 / eta_ref, 0.3 / eta_ref):
             for gamma in (0.4, 0.7):
                 for half in (10.0, 100.0):
@@ -89,7 +90,7 @@ def _mp_fit(runs: list[Run], starts: int, max_iter: int, delta: float) -> tuple:
                     candidates.append(_mp_theta((l0, a, alpha, b, c, 0.5, gamma), ref))
     with jax.enable_x64(True):
         data = {k: jnp.asarray(v, jnp.float64) for k, v in data.items()}
-        theta = _multistart(_mp_objective, np.array(candidates), data, starts, max_iter)
+        theta = multistart(_mp_objective, np.array(candidates), data, starts, max_iter)
         values = [float(v) for v in _mp_coefficients(jnp.asarray(theta), data["ref"])]
     pred = _mp_host(values, columns)
     split = np.cumsum([r.steps.size for r in runs])[:-1]
@@ -152,7 +153,7 @@ def _an_objective(theta, data):
     carry = jnp.where(data["later"], jnp.exp(data["gap"] * log_lam), 0.0)
     s2 = (data["telescoped"] - lam * (carry @ seg)) / (1.0 - lam)
     pred = L0 + A * jnp.exp(-alpha * data["log_s1"]) - C * s2
-    return _huber_mean(data["log_y"], pred, data["weight"], data["delta"])
+    return huber_mean(data["log_y"], pred, data["weight"], data["delta"])
 
 
 def _an_columns(runs: list[Run]) -> tuple[dict, dict]:
@@ -175,12 +176,12 @@ def _an_columns(runs: list[Run]) -> tuple[dict, dict]:
     }
     run = np.concatenate([np.full(r.steps.size, i) for i, r in enumerate(runs)])
     t = np.concatenate([p[2] for p in points])
-    n = _bucket(t.size, 512)
+    n = size_bucket(t.size, 512)
     later = np.zeros((n, n), bool)
     later[: t.size, : t.size] = (run[:, None] == run[None, :]) & (t[None, :] <= t[:, None])
     gap = np.zeros((n, n))
     gap[: t.size, : t.size] = np.where(later[: t.size, : t.size], t[:, None] - t[None, :], 0)
-    size = _bucket(sum(x[0].size for x in decrements), 32768)
+    size = size_bucket(sum(x[0].size for x in decrements), 32768)
     flat = [np.concatenate([x[i] for x in decrements]) for i in range(3)]
     pad = size - flat[0].size
     extra = {
@@ -209,7 +210,7 @@ def _an_fit(runs: list[Run], starts: int, max_iter: int, delta: float) -> tuple:
     """The fitted :class:`AnnealingLaw` and its predictions at the logged steps."""
     columns, extra = _an_columns(runs)
     y = np.concatenate([r.losses for r in runs])
-    data = _padded(**columns, log_y=np.log(y))
+    data = padded_columns(**columns, log_y=np.log(y))
     data.update(extra)
     log_s1 = columns["log_s1"]
     eta_ref = max(float(r.lrs.max()) for r in runs)
@@ -217,14 +218,14 @@ def _an_fit(runs: list[Run], starts: int, max_iter: int, delta: float) -> tuple:
     data["ref"], data["delta"] = ref, np.float64(delta)
     candidates = []
     for l0 in (0.9 * y.min(), 0.97 * y.min()):
-        alpha, a = _power_guess(log_s1, y, l0)
+        alpha, a = power_guess(log_s1, y, l0)
         for lam in (0.99, 0.999):
             for drop in (0.03, 0.3):
                 theta = [np.log(l0), np.log(a) - alpha * ref[0], np.log(alpha)]
                 candidates.append(theta + [np.log(drop), np.log(lam / (1.0 - lam))])
     with jax.enable_x64(True):
         data = {k: jnp.asarray(v, jnp.int32 if k == "segment" else None) for k, v in data.items()}
-        theta = _multistart(_an_objective, np.array(candidates), data, starts, max_iter)
+        theta = multistart(_an_objective, np.array(candidates), data, starts, max_iter)
         values = [float(v) for v in _an_coefficients(jnp.asarray(theta), data["ref"])]
     pred = _an_host(values, columns, extra, y.size)
     split = np.cumsum([r.steps.size for r in runs])[:-1]
@@ -305,7 +306,7 @@ def fit(
     prepared = prepare_runs("fit", runs)
     solver = _mp_fit if kind == "multi_power" else _an_fit
     law, predictions = solver(prepared, int(starts), int(max_iter), float(delta))
-    table = Diagnostics(_metrics(run, pred) for run, pred in zip(prepared, predictions))
+    table = Diagnostics(run_metrics(run, pred) for run, pred in zip(prepared, predictions))
     a = np.abs(np.concatenate([np.log(r.losses / p) for r, p in zip(prepared, predictions)]))
     table.objective = float(np.sum(np.where(a < delta, 0.5 * a * a, delta * (a - 0.5 * delta))))
     return Fit(law, table)

@@ -4,40 +4,33 @@ schedule, compensated prefix sums and the check of query steps."""
 from __future__ import annotations
 
 import dataclasses
-from typing import Any
+from typing import Any, TypeVar
 
 import jax
 import jax.numpy as jnp
 import numpy as np
 
 from schedalg._batch import evaluate
-from schedalg._core import Schedule, concrete, float_dtype, require
+from schedalg._core import (
+    Schedule,
+    concrete,
+    dataclass_transform,
+    float_dtype,
+    frozen_pytree,
+    require,
+)
+
+_T = TypeVar("_T")
 
 
-def law_class(cls: type) -> type:
+@dataclass_transform(frozen_default=True)
+def law_class(cls: type[_T]) -> type[_T]:
     """Declares a law: a frozen dataclass whose every field is a pytree leaf.
 
     Unflattening bypasses ``__post_init__``, so traced or batched coefficients flow
     through ``jit``, ``vmap`` and ``grad`` like a schedule's leaves.
     """
-    cls = dataclasses.dataclass(frozen=True, eq=False)(cls)
-    names = tuple(f.name for f in dataclasses.fields(cls))
-    keys = tuple(jax.tree_util.GetAttrKey(n) for n in names)
-
-    def flatten_with_keys(obj):
-        return tuple((k, getattr(obj, n)) for k, n in zip(keys, names)), None
-
-    def flatten(obj):
-        return tuple(getattr(obj, n) for n in names), None
-
-    def unflatten(_, children):
-        obj = object.__new__(cls)
-        for n, v in zip(names, children):
-            object.__setattr__(obj, n, v)
-        return obj
-
-    jax.tree_util.register_pytree_with_keys(cls, flatten_with_keys, unflatten, flatten)
-    return cls
+    return frozen_pytree(cls, eq=False)
 
 
 def check_coefficients(law: Any, rules: dict[str, tuple[Any, str]] | None = None) -> None:

@@ -14,7 +14,7 @@ import jax.numpy as jnp
 import numpy as np
 from jax.typing import ArrayLike
 
-from schedalg._batch import _expand, batch_shape
+from schedalg._batch import batch_shape, expand
 from schedalg._core import Schedule, float_dtype
 from schedalg.laws._law import (
     block_cumsum,
@@ -163,7 +163,7 @@ def values_of(schedule: Any, n_total: int) -> tuple[Callable, tuple[int, ...]]:
     an array of learning rates (last axis: steps ``0 .. n_total - 1``) sliced block by
     block (zero beyond)."""
     if isinstance(schedule, Schedule):
-        expanded = _expand(schedule, 1)
+        expanded = expand(schedule, 1)
         dtype = float_dtype()
         return (lambda t: jnp.asarray(expanded(t), dtype)), batch_shape(schedule)
     eta = jnp.asarray(schedule, float_dtype())[..., :n_total]

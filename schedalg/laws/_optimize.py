@@ -17,7 +17,7 @@ from schedalg._steps import piecewise_linear
 from schedalg.laws._law import block_cumsum, coefficients
 from schedalg.laws._multi_power import MultiPowerLaw, final_dense
 from schedalg.laws._rank import rank
-from schedalg.laws._solve import _solve
+from schedalg.laws._solve import solve
 
 FAMILIES = ("free", "wsd")
 WSD_SHAPES = ("linear", "cosine", "1-sqrt")
@@ -169,7 +169,7 @@ def _free(
     floor: float,
 ) -> Optimum:
     free = steps - warmup  # steps warmup .. steps-1; free - 1 decrements and a slack
-    best = (np.inf, None)
+    best: tuple[float, Any] = (np.inf, None)
     with jax.enable_x64(True):
         law64 = jax.tree.map(lambda v: np.asarray(v, np.float64), law)
         data = {"law": law64, "head": jnp.asarray(_head(peak, warmup)), "peak": jnp.asarray(peak)}
@@ -179,7 +179,7 @@ def _free(
             w0 = np.full(free, 0.1 / free)
             w0[free - 1 - decay : free - 1] += 0.9 / decay
             x0 = jnp.log(jnp.asarray(w0))
-            theta, value, _ = _solve(_free_objective, x0, data, max_iter, 1e-12)
+            theta, value, _ = solve(_free_objective, x0, data, max_iter, 1e-12)
             if float(value) < best[0]:
                 best = (float(value), np.array(_free_lrs(theta, data)))
     reference, lrs = best
@@ -212,7 +212,7 @@ def _best_wsd(law: Any, steps: int, peak: float, warmup: int, floor: float) -> O
     decays = np.unique(np.clip(np.round(np.linspace(0.02, 0.6, 30) * after), 1, after))
     ends = np.array([float(f"{peak * f:.12g}") for f in (0.0, 0.01, 0.03, 0.1, 0.3)])
     ends = np.unique(np.maximum(ends, floor))
-    best = None
+    best: tuple[float, Schedule] | None = None
     for shape in WSD_SHAPES:
 
         def make(decay, end, shape=shape):
@@ -225,6 +225,7 @@ def _best_wsd(law: Any, steps: int, peak: float, warmup: int, floor: float) -> O
         if best is None or loss < best[0]:
             d = int(decays[i])
             best = (loss, wsd(peak, warmup, after - d, d, end=float(ends[j]), decay_shape=shape))
+    assert best is not None  # the loops above run at least once
     schedule = best[1]
     loss = _final_loss(law, schedule, steps)
     return Optimum(schedule, loss, loss, None)

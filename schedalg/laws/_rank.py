@@ -7,9 +7,8 @@ from typing import Any, NamedTuple
 
 import numpy as np
 
-from schedalg._batch import _flat_rows, batch_shape
+from schedalg._batch import batch_shape, flat_rows, take_rows
 from schedalg._core import Schedule, float_dtype
-from schedalg._tree import map_leaves
 from schedalg.laws._multi_power import BLOCK, MultiPowerLaw
 
 #: Default budget of one block's working values (bytes).
@@ -86,13 +85,13 @@ def rank(
     batch = batch_shape(schedules)
     rows = math.prod(batch)
     height = max(1, min(rows, int(budget) // _row_bytes(law, int(steps_total))))
-    flat = _flat_rows(schedules, batch)
+    flat = flat_rows(schedules, batch)
     losses = np.empty(rows, np.float64)
     last = [int(steps_total) - 1]
     for r0 in range(0, rows, height):
         r1 = min(r0 + height, rows)
         index = np.minimum(np.arange(r0, r0 + height), rows - 1)
-        block = map_leaves(flat, lambda v, rank, index=index: v[index])
+        block = take_rows(flat, index)
         values = np.asarray(law.predict(block, last, max_bytes=budget))[..., 0]
         losses[r0:r1] = np.broadcast_to(values, (height,))[: r1 - r0]
     order = np.argsort(losses, kind="stable")

@@ -142,7 +142,7 @@ def diagnose(law: Any, runs: Sequence | Mapping) -> Diagnostics:
     prepared = prepare_runs("diagnose", runs)
     table = Diagnostics()
     for run, pred in zip(prepared, _predictions(law, prepared)):
-        table.append(_metrics(run, pred))
+        table.append(run_metrics(run, pred))
     return table
 
 
@@ -153,7 +153,7 @@ def _predictions(law: Any, runs: list[Run]) -> list[np.ndarray]:
         return [np.asarray(law64.predict(r.lrs, r.steps), np.float64) for r in runs]
 
 
-def _metrics(run: Run, pred: np.ndarray) -> dict:
+def run_metrics(run: Run, pred: np.ndarray) -> dict:
     y = run.losses
     err = pred - y
     total = np.sum((y - y.mean()) ** 2)

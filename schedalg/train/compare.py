@@ -160,7 +160,7 @@ def _chosen(only: Sequence[str] | None, total: int, epochs: int) -> list[str]:
 
 
 def population(
-    names: Sequence[str], peaks: Sequence[float], total: int, epochs: int
+    names: Sequence[str], peaks: Sequence[float] | np.ndarray, total: int, epochs: int
 ) -> tuple[Schedule, reduce_on_plateau | None, np.ndarray]:
     """Every named family at every peak as one batched schedule of batch ``(F, P)``.
 
@@ -234,7 +234,7 @@ class FamilyStats:
 
 def analyze(
     names: Sequence[str],
-    peaks: Sequence[float],
+    peaks: Sequence[float] | np.ndarray,
     finals: dict[str, np.ndarray],
     classes: int = 10,
     level: float = LEVEL,
@@ -280,7 +280,7 @@ def analyze(
         overall = int(np.argmin(loss[i].mean(-1)))
         optimism = float(scores["val_loss"].mean() - loss[i].mean(-1).min())
         rows.append(
-            dict(
+            dict[str, Any](
                 name=name,
                 peak=float(peaks[overall]),
                 seed_peaks=tuple(float(peaks[c]) for c in choice),

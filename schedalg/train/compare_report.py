@@ -25,6 +25,11 @@ from schedalg.train.stats import Interval
 # Report
 
 
+def _nulls(values: np.ndarray) -> list:
+    """Nested lists with None (JSON null) where a value is not finite."""
+    return np.where(np.isfinite(values), values, np.array(None)).tolist()
+
+
 def _fmt(iv: Interval, d: int = 4) -> str:
     return f"{iv.mean:.{d}f} ± {iv.sd:.{d}f} [{iv.low:.{d}f}, {iv.high:.{d}f}]"
 
@@ -41,6 +46,7 @@ def verdict(stats: Sequence[FamilyStats], seeds: int) -> str:
     if len(stats) == 1:
         return f"Only one family ({best.name}) was compared: there is no winner to test."
     runner = stats[1]
+    assert runner.test is not None  # every family after the winner is tested against it
     beaten = [s for s in stats[1:] if s.significant]
     tied = [s.name for s in stats[1:] if not s.significant]
     test = (
@@ -233,7 +239,7 @@ def write(cmp: Comparison, out_dir: str) -> Comparison:
         "metrics": {
             "axes": ["family", "peak", "seed", "epoch"],
             "families": cmp.names,
-            **{k: np.where(np.isfinite(v), v, None).tolist() for k, v in cmp.metrics.items()},
+            **{k: _nulls(v) for k, v in cmp.metrics.items()},
         },
     }
     with open(os.path.join(out_dir, "results.json"), "w", encoding="utf-8") as f:
@@ -253,11 +259,11 @@ def plot(cmp: Comparison, path: str) -> str:
     per family) and the 95 % intervals of the final validation loss, ranked."""
     from matplotlib.gridspec import GridSpec
 
-    from schedalg.plot import _colors, _pyplot
+    from schedalg.plot import load_pyplot, palette
 
-    plt = _pyplot()
+    plt = load_pyplot()
     f_count = len(cmp.names)
-    colors = dict(zip(cmp.names, _colors(f_count)))
+    colors = dict(zip(cmp.names, palette(f_count)))
     styles = {n: "-" if i < 10 else "--" for i, n in enumerate(cmp.names)}
     cols = min(7, f_count)
     rows = -(-f_count // cols)

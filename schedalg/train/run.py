@@ -233,7 +233,7 @@ def train(
     Returns:
         A :class:`RunResult`.
     """
-    ck_path = None if out_dir is None else os.path.join(out_dir, CHECKPOINT)
+    ck_path = os.path.join(out_dir or "", CHECKPOINT)  # used only with an out_dir
     stored = None
     if resume:
         if out_dir is None:

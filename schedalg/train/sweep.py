@@ -489,7 +489,8 @@ def plot_sweep(result: SweepResult, path: str) -> str:
         bar.set_label(metric)
         for k, setter in ((0, ax.set_xticks), (1, ax.set_yticks)):
             at, labels = _ticks(axes[k])
-            setter(at, labels, **({"rotation": 45, "ha": "right"} if k == 0 else {}))
+            rotated: dict[str, Any] = {"rotation": 45, "ha": "right"} if k == 0 else {}
+            setter(at, labels, **rotated)
         ax.plot(best[0], best[1], "*", color="#d62728", markersize=16, markeredgecolor="white")
         ax.set_xlabel(f"{axes[0].name} ({axes[0].path})")
         ax.set_ylabel(f"{axes[1].name} ({axes[1].path})")
@@ -517,8 +518,8 @@ def plot_sweep(result: SweepResult, path: str) -> str:
         ax.set_xticks(xs, [a.name for a in axes] + [metric])
         ax.set_yticks([])
         ax.set_ylim(-0.16, 1.2)
-        for x in xs:
-            ax.axvline(x, color="black", lw=0.6)
+        for k in range(len(cols)):
+            ax.axvline(k, color="black", lw=0.6)
         fig.colorbar(matplotlib.cm.ScalarMappable(norm, cmap), ax=ax, label=metric)
         ax.legend(loc="best", fontsize=8)
     ax.set_title(title)
