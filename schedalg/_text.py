@@ -12,6 +12,8 @@ import ast
 import dataclasses
 import functools
 import inspect
+import json
+import os
 import warnings
 from typing import Any
 
@@ -320,3 +322,16 @@ def from_dict(data: dict) -> Schedule:
     if "schedule" not in data:
         raise ValueError("from_dict: missing key 'schedule'")
     return _from_node(data["schedule"], "schedule")
+
+
+def read_json(path: str | os.PathLike, what: str) -> Any:
+    """The JSON document of ``path``; a ``ValueError`` naming ``what`` file it is when
+    the file cannot be read or is not JSON."""
+    where = os.fspath(path)
+    try:
+        with open(path, encoding="utf-8") as f:
+            return json.load(f)
+    except OSError as err:
+        raise ValueError(f"cannot read {what} file {where}: {err.strerror}") from None
+    except json.JSONDecodeError as err:
+        raise ValueError(f"{what} file {where} is not valid JSON: {err}") from None

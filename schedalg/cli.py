@@ -46,15 +46,13 @@ class UsageError(ValueError):
 def load_schedule(expr: str):
     """A schedule from its text form or from a JSON file (``to_dict`` output)."""
     import schedalg as sa
+    from schedalg._text import read_json
 
     if expr.endswith(".json") or os.path.isfile(expr):
         try:
-            with open(expr, encoding="utf-8") as f:
-                data = json.load(f)
-        except OSError as err:
-            raise UsageError(f"cannot read schedule file {expr}: {err.strerror}") from None
-        except json.JSONDecodeError as err:
-            raise UsageError(f"schedule file {expr} is not valid JSON: {err}") from None
+            data = read_json(expr, "schedule")
+        except ValueError as err:
+            raise UsageError(str(err)) from None
         try:
             return sa.from_dict(data)
         except ValueError as err:
@@ -437,20 +435,9 @@ def _law_out(out: str) -> str:
 
 
 def _law_figure(path: str, title: str, ylabel: str, draw) -> str:
-    from schedalg.plot import load_pyplot
+    from schedalg.plot import figure
 
-    plt = load_pyplot()
-    fig, ax = plt.subplots(figsize=(8, 4.5), dpi=120)
-    draw(ax)
-    ax.set_xlabel("step")
-    ax.set_ylabel(ylabel)
-    ax.set_title(title)
-    ax.grid(alpha=0.3)
-    ax.legend(fontsize=8, loc="best")
-    fig.tight_layout()
-    fig.savefig(path)
-    plt.close(fig)
-    return path
+    return figure(path, title, ylabel, draw)
 
 
 def _positive(name: str, value: int, low: int = 1) -> int:

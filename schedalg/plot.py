@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
+from typing import Any
 
 import numpy as np
 
@@ -48,17 +49,23 @@ def plot_schedules(
     schedules: dict[str, Schedule], steps: int, path: str, title: str = "schedules"
 ) -> str:
     """Draws each named schedule over ``[0, steps)`` into one PNG; returns the path."""
-    import matplotlib
-
-    matplotlib.use("Agg")
-    import matplotlib.pyplot as plt
-
     t = np.arange(steps)
+
+    def draw(ax) -> None:
+        for name, s in schedules.items():
+            ax.plot(t, np.asarray(evaluate(s, t)), label=name, linewidth=1.6)
+
+    return figure(path, title, "value", draw)
+
+
+def figure(path: str, title: str, ylabel: str, draw: Callable[[Any], Any]) -> str:
+    """One 8x4.5 inch chart over steps: ``draw(ax)`` plots, the rest is labelled, saved
+    to ``path`` and closed; returns the path."""
+    plt = load_pyplot()
     fig, ax = plt.subplots(figsize=(8, 4.5), dpi=120)
-    for name, s in schedules.items():
-        ax.plot(t, np.asarray(evaluate(s, t)), label=name, linewidth=1.6)
+    draw(ax)
     ax.set_xlabel("step")
-    ax.set_ylabel("value")
+    ax.set_ylabel(ylabel)
     ax.set_title(title)
     ax.grid(alpha=0.3)
     ax.legend(fontsize=8, loc="best")

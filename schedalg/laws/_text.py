@@ -17,6 +17,7 @@ import math
 import os
 from typing import Any
 
+from schedalg._text import read_json
 from schedalg.laws._annealing import AnnealingLaw
 from schedalg.laws._multi_power import MultiPowerLaw
 
@@ -72,15 +73,8 @@ def write_law(law: Any, path: str | os.PathLike) -> str:
 
 def read_law(path: str | os.PathLike) -> Any:
     """The law of a JSON file written by :func:`write_law`."""
-    where = os.fspath(path)
-    try:
-        with open(path, encoding="utf-8") as f:
-            data = json.load(f)
-    except OSError as err:
-        raise ValueError(f"cannot read law file {where}: {err.strerror}") from None
-    except json.JSONDecodeError as err:
-        raise ValueError(f"law file {where} is not valid JSON: {err}") from None
+    data = read_json(path, "law")
     try:
         return law_from_dict(data)
     except ValueError as err:
-        raise ValueError(f"law file {where}: {err}") from None
+        raise ValueError(f"law file {os.fspath(path)}: {err}") from None
