@@ -5,26 +5,20 @@ in it is a leaf, so schedules run under ``jit``, ``vmap`` and ``grad`` and whole
 of them evaluate in one compiled call.
 """
 
+# Each schedule module lists its public names in its own __all__: a class declared there
+# is exported (and documented, and parsed) without an edit here.
+from schedalg import _clock, _combinators, _cooldown, _cycles, _primitives, _steps, _transforms
 from schedalg._batch import batch_shape, check, evaluate, grid, stack, summarize
-from schedalg._clock import per_epoch, repeat, shift, stretch, stretch_cycles, warp
-from schedalg._combinators import join, restart, warmup
-from schedalg._cooldown import cooldown
+from schedalg._clock import *  # noqa: F403
+from schedalg._combinators import *  # noqa: F403
+from schedalg._cooldown import *  # noqa: F403
 from schedalg._core import Schedule
 from schedalg._cycle_ends import cycle_ends
-from schedalg._cycles import cyclic, one_cycle, wsd
-from schedalg._primitives import (
-    constant,
-    cosine,
-    exponential,
-    inverse_sqrt,
-    inverse_time,
-    linear,
-    polynomial,
-    tanh,
-)
-from schedalg._steps import multistep, piecewise_constant, piecewise_linear, step
+from schedalg._cycles import *  # noqa: F403
+from schedalg._primitives import *  # noqa: F403
+from schedalg._steps import *  # noqa: F403
 from schedalg._text import from_dict, parse, to_dict
-from schedalg._transforms import add, clip, custom, scale, scale_for_batch
+from schedalg._transforms import *  # noqa: F403
 from schedalg._tree import combine, partition
 from schedalg.plateau import PlateauState, reduce_on_plateau
 
@@ -33,37 +27,14 @@ __version__ = "0.1.0"
 __all__ = [
     "Schedule",
     # primitives
-    "constant",
-    "linear",
-    "cosine",
-    "polynomial",
-    "exponential",
-    "step",
-    "multistep",
-    "piecewise_constant",
-    "piecewise_linear",
-    "inverse_sqrt",
-    "inverse_time",
-    "cyclic",
-    "one_cycle",
-    "wsd",
-    "tanh",
+    *_primitives.__all__,
+    *_steps.__all__,
+    *_cycles.__all__,
     # combinators
-    "join",
-    "warmup",
-    "restart",
-    "cooldown",
-    "scale",
-    "add",
-    "clip",
-    "shift",
-    "stretch",
-    "per_epoch",
-    "custom",
-    "warp",
-    "repeat",
-    "stretch_cycles",
-    "scale_for_batch",
+    *_combinators.__all__,
+    *_cooldown.__all__,
+    *_transforms.__all__,
+    *_clock.__all__,
     # state
     "reduce_on_plateau",
     "PlateauState",

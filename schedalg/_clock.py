@@ -23,6 +23,9 @@ from schedalg._core import (
 )
 from schedalg._transforms import require_schedule
 
+#: The public names (``schedalg`` exports each module's ``__all__``).
+__all__ = ["shift", "stretch", "per_epoch", "warp", "repeat", "stretch_cycles"]
+
 
 @schedule_class
 class shift(Schedule):

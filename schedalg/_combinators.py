@@ -33,6 +33,9 @@ from schedalg._core import (
 )
 from schedalg._steps import count_at_or_below
 
+#: The public names (``schedalg`` exports each module's ``__all__``).
+__all__ = ["join", "warmup", "restart"]
+
 
 def _require_schedule(fn: str, where: str, value: Any) -> None:
     if not isinstance(value, Schedule):

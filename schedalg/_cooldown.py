@@ -22,6 +22,9 @@ from schedalg._core import (
     static,
 )
 
+#: The public names (``schedalg`` exports each module's ``__all__``).
+__all__ = ["cooldown"]
+
 _SHAPES = ("linear", "cosine", "1-sqrt")
 
 

@@ -25,6 +25,9 @@ from schedalg._core import (
     static,
 )
 
+#: The public names (``schedalg`` exports each module's ``__all__``).
+__all__ = ["cyclic", "one_cycle", "wsd"]
+
 
 @schedule_class
 class cyclic(Schedule):

@@ -28,6 +28,18 @@ from schedalg._core import (
     static,
 )
 
+#: The public names (``schedalg`` exports each module's ``__all__``).
+__all__ = [
+    "constant",
+    "linear",
+    "cosine",
+    "polynomial",
+    "exponential",
+    "inverse_sqrt",
+    "inverse_time",
+    "tanh",
+]
+
 
 def _positive(v):
     return v > 0

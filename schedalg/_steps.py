@@ -24,6 +24,9 @@ from schedalg._core import (
     vector,
 )
 
+#: The public names (``schedalg`` exports each module's ``__all__``).
+__all__ = ["step", "multistep", "piecewise_constant", "piecewise_linear"]
+
 # Above this many knots a binary search beats comparing against every knot.
 _SEARCH_ABOVE = 32
 

@@ -25,6 +25,9 @@ from schedalg._core import (
     static,
 )
 
+#: The public names (``schedalg`` exports each module's ``__all__``).
+__all__ = ["scale", "add", "clip", "custom", "scale_for_batch"]
+
 
 def _value(x: Any, t: jax.Array) -> jax.Array:
     """A schedule's value at t, or a number as a float."""
