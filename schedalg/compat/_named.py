@@ -73,3 +73,20 @@ def named(fn: Callable) -> Callable:
             raise ValueError(f"{fn.__name__}: {err}") from None
 
     return wrapper
+
+
+def fresh(last_epoch: Any, first: int) -> None:
+    """Refuses a resumed scheduler: ``last_epoch`` must be the library's fresh value
+    (PyTorch's -1, braintools' 0); a schedule resumes with ``sa.shift`` instead."""
+    if last_epoch != first:
+        raise ValueError(
+            f"last_epoch must be {first} (a fresh scheduler; resume at step n with "
+            f"sa.shift(s, -n)), got last_epoch={last_epoch!r}"
+        )
+
+
+def one_group(param: str, value: Any) -> None:
+    """Refuses a list or tuple (one value per parameter group): a compat schedule serves
+    one group; an array is a batch of schedules."""
+    if isinstance(value, (list, tuple)):
+        raise ValueError(f"{param} must be a number (one parameter group), got {param}={value!r}")

@@ -23,7 +23,6 @@ of them for a batch of schedules).
 
 from __future__ import annotations
 
-import weakref
 from collections.abc import Callable, Sequence
 from typing import Any
 
@@ -31,9 +30,16 @@ import numpy as np
 
 import schedalg as sa
 from schedalg._clock import repeat
-from schedalg._core import Schedule, floordiv, require, sorted_last
+from schedalg._core import Schedule, floordiv, require
 from schedalg._transforms import check_function
-from schedalg.compat._named import is_sequence, named
+from schedalg.compat._named import fresh, is_sequence, named, one_group
+from schedalg.compat._shared import (
+    check_count,
+    check_sequence,
+    decay_at_milestones,
+    plateau_rule,
+    some_schedulers,
+)
 from schedalg.plateau import reduce_on_plateau
 
 __all__ = [
@@ -79,29 +85,11 @@ EXAMPLES: list[str] = [
     "ReduceLROnPlateau(base_lr=0.01, factor=0.5, patience=10)",
 ]
 
-# The base lr each constructor was given (braintools' ``base_lrs[0]``), for chains.
-_BASE: weakref.WeakKeyDictionary[Schedule, Any] = weakref.WeakKeyDictionary()
-
-
-def _made(schedule: Schedule, base_lr: Any) -> Schedule:
-    _BASE[schedule] = base_lr
-    return schedule
-
-
 _named = named
 
 
 def _fresh(last_epoch: int) -> None:
-    if last_epoch != 0:
-        raise ValueError(
-            "last_epoch must be 0 (a fresh scheduler; resume at step n with "
-            f"sa.shift(s, -n)), got last_epoch={last_epoch!r}"
-        )
-
-
-def _one_group(param: str, value: Any) -> None:
-    if isinstance(value, (list, tuple)):
-        raise ValueError(f"{param} must be a number (one parameter group), got {param}={value!r}")
+    fresh(last_epoch, 0)  # braintools' fresh scheduler
 
 
 class _PerCycle:
@@ -131,10 +119,10 @@ def StepLR(
         0.25
     """
     _fresh(last_epoch)
-    _one_group("base_lr", base_lr)
+    one_group("base_lr", base_lr)
     require("StepLR", "step_size", step_size, lambda v: v > 0, "> 0")
     require("StepLR", "gamma", gamma, lambda v: v >= 0, ">= 0")
-    return _made(sa.step(base_lr, step_size, gamma), base_lr)
+    return sa.step(base_lr, step_size, gamma)
 
 
 @_named
@@ -146,19 +134,16 @@ def MultiStepLR(
 ) -> Schedule:
     """``base_lr * gamma ** (number of milestones <= n)``: ``sa.multistep``.
 
+    Without milestones: ``sa.piecewise_constant([], [base_lr])``.
+
     Example:
         >>> from schedalg.compat.braintools import MultiStepLR
         >>> round(float(MultiStepLR(base_lr=1.0, milestones=[10, 20])(15)), 6)
         0.1
     """
     _fresh(last_epoch)
-    _one_group("base_lr", base_lr)
-    if not is_sequence(milestones):
-        raise ValueError(f"milestones must be a sequence of steps, got {milestones=!r}")
-    require("MultiStepLR", "gamma", gamma, lambda v: v >= 0, ">= 0")
-    milestones = sorted(milestones)
-    schedule = sa.multistep(base_lr, milestones, gamma) if milestones else sa.constant(base_lr)
-    return _made(schedule, base_lr)
+    one_group("base_lr", base_lr)
+    return decay_at_milestones("MultiStepLR", base_lr, milestones, gamma)
 
 
 @_named
@@ -171,9 +156,9 @@ def ExponentialLR(base_lr: Any = 1e-3, gamma: float = 0.95, last_epoch: int = 0)
         0.125
     """
     _fresh(last_epoch)
-    _one_group("base_lr", base_lr)
+    one_group("base_lr", base_lr)
     require("ExponentialLR", "gamma", gamma, lambda v: v > 0, "> 0")
-    return _made(sa.exponential(base_lr, gamma), base_lr)
+    return sa.exponential(base_lr, gamma)
 
 
 @_named
@@ -199,14 +184,12 @@ def ExponentialDecayLR(
         (1.0, 0.25)
     """
     _fresh(last_epoch)
-    _one_group("base_lr", base_lr)
+    one_group("base_lr", base_lr)
     require("ExponentialDecayLR", "decay_steps", decay_steps, lambda v: v > 0, "> 0")
     require("ExponentialDecayLR", "decay_rate", decay_rate, lambda v: v > 0, "> 0")
     require("ExponentialDecayLR", "transition_begin", transition_begin, lambda v: v >= 0, ">= 0")
     schedule = sa.exponential(base_lr, decay_rate, decay_steps, staircase=staircase, end=end_value)
-    if transition_begin != 0:
-        schedule = sa.shift(schedule, transition_begin)
-    return _made(schedule, base_lr)
+    return schedule if transition_begin == 0 else sa.shift(schedule, transition_begin)
 
 
 @_named
@@ -224,9 +207,9 @@ def CosineAnnealingLR(
         (0.5, 0.0)
     """
     _fresh(last_epoch)
-    _one_group("base_lr", base_lr)
+    one_group("base_lr", base_lr)
     require("CosineAnnealingLR", "T_max", T_max, lambda v: v > 0, "> 0")
-    return _made(sa.cosine(base_lr, eta_min, T_max), base_lr)
+    return sa.cosine(base_lr, eta_min, T_max)
 
 
 @_named
@@ -241,9 +224,9 @@ def PolynomialLR(
         0.25
     """
     _fresh(last_epoch)
-    _one_group("base_lr", base_lr)
+    one_group("base_lr", base_lr)
     require("PolynomialLR", "total_iters", total_iters, lambda v: v > 0, "> 0")
-    return _made(sa.polynomial(base_lr, 0.0, total_iters, power=power), base_lr)
+    return sa.polynomial(base_lr, 0.0, total_iters, power=power)
 
 
 @_named
@@ -261,10 +244,10 @@ def CosineAnnealingWarmRestarts(
         (0.5, 1.0, 0.5)
     """
     _fresh(last_epoch)
-    _one_group("base_lr", base_lr)
+    one_group("base_lr", base_lr)
     require("CosineAnnealingWarmRestarts", "T_0", T_0, lambda v: v > 0, "> 0")
     require("CosineAnnealingWarmRestarts", "T_mult", T_mult, lambda v: v >= 1, ">= 1")
-    return _made(sa.restart(sa.cosine(base_lr, eta_min, T_0), mult=T_mult), base_lr)
+    return sa.restart(sa.cosine(base_lr, eta_min, T_0), mult=T_mult)
 
 
 @_named
@@ -276,7 +259,9 @@ def PiecewiseConstantSchedule(
 ) -> Schedule:
     """``values[i]`` from ``boundaries[i - 1]`` on: ``sa.piecewise_constant``.
 
-    The values are learning rates; ``base_lr`` is not used (as in braintools).
+    The values are learning rates; ``base_lr`` shows at no step (as in braintools), but
+    a ChainedScheduler divides by it, so the schedule keeps it as the start of an empty
+    warmup: ``sa.warmup(sa.piecewise_constant(boundaries, values), 0, start=base_lr)``.
     Defaults: ``boundaries=[1000, 2000]``, ``values=[1.0, 0.1, 0.01]``.
 
     Example:
@@ -286,12 +271,14 @@ def PiecewiseConstantSchedule(
         (0.1, 0.01)
     """
     _fresh(last_epoch)
+    one_group("base_lr", base_lr)
     for param, value in (("boundaries", boundaries), ("values", values)):
         if value is not None and not is_sequence(value):
             raise ValueError(f"{param} must be a sequence, got {param}={value!r}")
     boundaries = [1000, 2000] if boundaries is None else list(boundaries)
     values = [1.0, 0.1, 0.01] if values is None else list(values)
-    return _made(sa.piecewise_constant(boundaries, values), base_lr)
+    # An empty warmup holds base_lr before step 0, where no step reads it.
+    return sa.warmup(sa.piecewise_constant(boundaries, values), 0, start=base_lr)
 
 
 # ----------------------------------------------------------------------------
@@ -312,10 +299,9 @@ def WarmupScheduler(
         0.5
     """
     _fresh(last_epoch)
-    _one_group("base_lr", base_lr)
+    one_group("base_lr", base_lr)
     require("WarmupScheduler", "warmup_epochs", warmup_epochs, lambda v: v >= 0, ">= 0")
-    schedule = sa.warmup(sa.constant(base_lr), warmup_epochs, start=warmup_start_lr)
-    return _made(schedule, base_lr)
+    return sa.warmup(sa.constant(base_lr), warmup_epochs, start=warmup_start_lr)
 
 
 @_named
@@ -328,7 +314,8 @@ def LinearLR(
 ) -> Schedule:
     """``base_lr * start_factor -> base_lr * end_factor`` linearly over ``total_iters``.
 
-    ``sa.linear``; with ``total_iters=0``, ``base_lr * end_factor`` throughout.
+    ``sa.linear(start_factor, end_factor, total_iters) * base_lr``; with
+    ``total_iters=0``, ``base_lr * end_factor`` throughout.
 
     Example:
         >>> from schedalg.compat.braintools import LinearLR
@@ -336,12 +323,10 @@ def LinearLR(
         0.75
     """
     _fresh(last_epoch)
-    _one_group("base_lr", base_lr)
+    one_group("base_lr", base_lr)
     require("LinearLR", "total_iters", total_iters, lambda v: v >= 0, ">= 0")
-    if total_iters == 0:
-        return _made(sa.constant(base_lr * end_factor), base_lr)
-    schedule = sa.linear(base_lr * start_factor, base_lr * end_factor, total_iters)
-    return _made(schedule, base_lr)
+    # The factors times base_lr keep base_lr in the tree (ChainedScheduler divides by it).
+    return sa.linear(start_factor, end_factor, total_iters) * base_lr
 
 
 @_named
@@ -357,9 +342,8 @@ def ConstantLR(
         (0.5, 1.0)
     """
     _fresh(last_epoch)
-    _one_group("base_lr", base_lr)
-    schedule = sa.piecewise_constant([total_iters], [base_lr * factor, base_lr])
-    return _made(schedule, base_lr)
+    one_group("base_lr", base_lr)
+    return sa.piecewise_constant([total_iters], [base_lr * factor, base_lr])
 
 
 @_named
@@ -383,10 +367,10 @@ def WarmupCosineSchedule(
         (0.5, 0.5, 0.0)
     """
     _fresh(last_epoch)
-    _one_group("base_lr", base_lr)
+    one_group("base_lr", base_lr)
     require("WarmupCosineSchedule", "warmup_steps", warmup_steps, lambda v: v >= 0, ">= 0")
     decay = sa.cosine(base_lr, eta_min, max(total_steps - warmup_steps, 1))
-    return _made(sa.warmup(decay, warmup_steps, start=warmup_start_lr), base_lr)
+    return sa.warmup(decay, warmup_steps, start=warmup_start_lr)
 
 
 # ----------------------------------------------------------------------------
@@ -436,8 +420,8 @@ def CyclicLR(
     """
     fn = "CyclicLR"
     _fresh(last_epoch)
-    _one_group("base_lr", base_lr)
-    _one_group("max_lr", max_lr)
+    one_group("base_lr", base_lr)
+    one_group("max_lr", max_lr)
     require(fn, "step_size_up", step_size_up, lambda v: v > 0, "> 0")
     require(fn, "step_size_down", step_size_down, lambda v: v > 0, "> 0")
     require(fn, "gamma", gamma, lambda v: v > 0, "> 0")
@@ -453,7 +437,7 @@ def CyclicLR(
     standard = scale_fn is None
     if bool(np.all(np.asarray(down) == np.asarray(up))):
         if standard:
-            return _made(sa.cyclic(base_lr, max_lr, up, mode=mode, gamma=gamma), base_lr)
+            return sa.cyclic(base_lr, max_lr, up, mode=mode, gamma=gamma)
         shape = sa.cyclic(0.0, 1.0, up)
     else:
         shape = _triangle(up, down)
@@ -466,7 +450,7 @@ def CyclicLR(
             shape = shape * sa.custom(scale_fn)
     elif mode == "exp_range":
         shape = shape * sa.exponential(1.0, gamma)
-    return _made(shape * (max_lr - base_lr) + base_lr, base_lr)
+    return shape * (max_lr - base_lr) + base_lr
 
 
 @_named
@@ -495,7 +479,7 @@ def OneCycleLR(
         (0.1, 1.0, 0.0001)
     """
     _fresh(last_epoch)
-    _one_group("max_lr", max_lr)
+    one_group("max_lr", max_lr)
     require("OneCycleLR", "div_factor", div_factor, lambda v: v > 0, "> 0")
     require("OneCycleLR", "final_div_factor", final_div_factor, lambda v: v > 0, "> 0")
     if total_steps is not None:
@@ -513,13 +497,77 @@ def OneCycleLR(
         raise ValueError(f"anneal_strategy must be 'cos' or 'linear', got {anneal_strategy=!r}")
     initial, end = max_lr / div_factor, max_lr / final_div_factor
     if anneal_strategy == "linear":
-        schedule = sa.one_cycle(initial, max_lr, end, total, pct_up=pct_start, shape="linear")
-    else:
-        up = pct_start * total
-        schedule = sa.join(
-            sa.linear(initial, max_lr, up), sa.cosine(max_lr, end, (1 - pct_start) * total)
-        )
-    return _made(schedule, initial)
+        return sa.one_cycle(initial, max_lr, end, total, pct_up=pct_start, shape="linear")
+    rise = sa.linear(initial, max_lr, pct_start * total)
+    return sa.join(rise, sa.cosine(max_lr, end, (1 - pct_start) * total))
+
+
+# ----------------------------------------------------------------------------
+# The base lr a scheduler was built with (braintools' ``base_lrs[0]``), which
+# SequentialLR and ChainedScheduler need, read from the schedule itself: the tree is
+# the only record, so a copy (``jax.tree.map``, ``parse(repr(s))``,
+# ``from_dict(to_dict(s))``) reads as the original. Each reader knows the form its
+# constructor builds and where that form keeps base_lr.
+
+
+def _base(schedule: Schedule) -> Any | None:
+    """The base lr of the scheduler ``schedule`` is the form of; None for a form not
+    built here."""
+    reader = _READERS.get(type(schedule))
+    return None if reader is None else reader(schedule)
+
+
+def _read_piecewise(s: sa.piecewise_constant) -> Any | None:
+    # ConstantLR's [base_lr * factor, base_lr], or MultiStepLR's [base_lr] without milestones.
+    return s.values[..., -1] if np.shape(s.values)[-1] <= 2 else None
+
+
+def _read_warmup(s: sa.warmup) -> Any | None:
+    if isinstance(s.schedule, sa.constant):  # WarmupScheduler
+        return s.schedule.value
+    if isinstance(s.schedule, sa.piecewise_constant):  # PiecewiseConstantSchedule
+        return s.start
+    return _base(s.schedule)  # WarmupCosineSchedule: the cosine from base_lr
+
+
+def _read_scale(s: sa.scale) -> Any | None:
+    inner = s.schedule
+    if isinstance(inner, sa.linear) and not isinstance(s.factor, Schedule):  # LinearLR
+        return s.factor
+    if isinstance(inner, sa.scale) and isinstance(inner.factor, Schedule):
+        return _base(inner.schedule)  # ChainedScheduler: (chain * s_i) / base_i
+    return None
+
+
+def _read_add(s: sa.add) -> Any | None:
+    # CyclicLR's (custom) triangle times (max_lr - base_lr), plus base_lr.
+    return None if isinstance(s.other, Schedule) else s.other
+
+
+def _read_join(s: sa.join) -> Any | None:
+    if s.boundaries is None:  # OneCycleLR: a linear rise from max_lr / div_factor
+        rise = s.pieces[0]
+        return rise.start if isinstance(rise, sa.linear) else None
+    first = _base(s.pieces[0])  # SequentialLR: the first scheduler's, as braintools
+    return 1e-3 if first is None else first
+
+
+_READERS: dict[type, Callable[[Any], Any]] = {
+    sa.step: lambda s: s.start,
+    sa.multistep: lambda s: s.start,
+    sa.exponential: lambda s: s.start,
+    sa.cosine: lambda s: s.start,
+    sa.polynomial: lambda s: s.start,
+    sa.one_cycle: lambda s: s.start,
+    sa.cyclic: lambda s: s.low,
+    sa.piecewise_constant: _read_piecewise,
+    sa.shift: lambda s: _base(s.schedule),  # ExponentialDecayLR's transition_begin
+    sa.restart: lambda s: _base(s.schedule),  # CosineAnnealingWarmRestarts
+    sa.warmup: _read_warmup,
+    sa.scale: _read_scale,
+    sa.add: _read_add,
+    sa.join: _read_join,
+}
 
 
 # ----------------------------------------------------------------------------
@@ -541,20 +589,11 @@ def SequentialLR(
     """
     _fresh(last_epoch)
     schedulers, milestones = list(schedulers), list(milestones)
-    if len(schedulers) != len(milestones) + 1:
-        raise ValueError(
-            f"needs one milestone fewer than schedulers, got {len(schedulers)} schedulers "
-            f"and milestones={milestones!r}"
-        )
-    for i, s in enumerate(schedulers):
-        if not isinstance(s, Schedule):
-            raise ValueError(f"schedulers[{i}] must be a schedule, got schedulers[{i}]={s!r}")
-    require("SequentialLR", "milestones", milestones, lambda v: v >= 0, ">= 0")
-    require("SequentialLR", "milestones", milestones, sorted_last, "sorted")
-    schedule = (
-        schedulers[0] if len(schedulers) == 1 else sa.join(*schedulers, boundaries=milestones)
-    )
-    return _made(schedule, _BASE.get(schedulers[0], 1e-3))
+    check_count(schedulers, milestones)
+    check_sequence("SequentialLR", schedulers, milestones)
+    if len(schedulers) == 1:
+        return schedulers[0]
+    return sa.join(*schedulers, boundaries=milestones)
 
 
 @_named
@@ -562,7 +601,9 @@ def ChainedScheduler(schedulers: Sequence[Schedule]) -> Schedule:
     """The first base lr times every scheduler's ratio to its own base lr.
 
     ``base_0 * prod(s_i(n) / base_i)`` (a ratio is 0 when ``base_i`` is 0), built from
-    ``sa.scale`` nodes; ``base_i`` is the base lr scheduler i was built with.
+    ``sa.scale`` nodes; ``base_i`` is the base lr scheduler i was built with, read from
+    its schedule (so a copy by ``jax.tree.map``, ``sa.parse(repr(s))`` or
+    ``sa.from_dict(sa.to_dict(s))`` serves as the original).
 
     Example:
         >>> from schedalg.compat.braintools import ChainedScheduler, ConstantLR, StepLR
@@ -571,22 +612,21 @@ def ChainedScheduler(schedulers: Sequence[Schedule]) -> Schedule:
         >>> [round(float(s(n)), 6) for n in range(4)]
         [0.1, 0.05, 0.25, 0.125]
     """
-    schedulers = list(schedulers)
-    if not schedulers:
-        raise ValueError("schedulers must hold at least one scheduler, got schedulers=[]")
+    schedulers = some_schedulers(schedulers)
     bases = []
     for i, s in enumerate(schedulers):
-        if s not in _BASE:
+        base = _base(s)
+        if base is None:
             raise ValueError(
                 f"scheduler {i + 1} of {len(schedulers)} was not made by "
                 "schedalg.compat.braintools, so its base_lr is unknown; build it with "
                 "this module, or multiply schedules with sa.scale"
             )
-        bases.append(_BASE[s])
+        bases.append(base)
     schedule = schedulers[0]
     for s, base in zip(schedulers[1:], bases[1:]):
         schedule = schedule * s * (1.0 / base if base != 0 else 0.0)
-    return _made(schedule, bases[0])
+    return schedule
 
 
 @_named
@@ -618,18 +658,9 @@ def ReduceLROnPlateau(
         0.05
     """
     _fresh(last_epoch)
-    _one_group("base_lr", base_lr)
-    _one_group("min_lr", min_lr)
-    require("ReduceLROnPlateau", "base_lr", base_lr, lambda v: v > 0, "> 0")
-    require("ReduceLROnPlateau", "min_lr", min_lr, lambda v: v >= 0, ">= 0")
-    return reduce_on_plateau(
-        factor=factor,
-        patience=patience,
-        threshold=threshold,
-        threshold_mode=threshold_mode,
-        cooldown=cooldown,
-        min_scale=min_lr / base_lr,
-        eps=0.0,
-        mode=mode,
-        best_in_cooldown=False,
+    one_group("base_lr", base_lr)
+    # eps=0: braintools never skips a small reduction.
+    torch_args = (mode, factor, patience, threshold, threshold_mode, cooldown, min_lr, 0.0)
+    return plateau_rule(
+        "ReduceLROnPlateau", "base_lr", base_lr, *torch_args, best_in_cooldown=False
     )

@@ -71,6 +71,13 @@ def _epochs(fn: str, param: str, value: Any) -> None:
     require(fn, param, value, lambda v: (v >= 1) & (v == v // 1), "an integer >= 1")
 
 
+def _steps(fn: str, steps: Any, n_epoch: Any) -> Any:
+    """The updates of the whole fit: ``steps``, or one per epoch when not given."""
+    steps = n_epoch if steps is None else steps
+    require(fn, "steps", steps, lambda v: v > 0, "> 0")
+    return steps
+
+
 def _lr(value: Any) -> Any:
     """fastai's default learning rate for None; lists (one per group) as arrays."""
     if value is None:
@@ -259,9 +266,7 @@ def fit_one_cycle(
     _fraction("fit_one_cycle", "pct_start", pct_start)
     require("fit_one_cycle", "div", div, lambda v: v > 0, "> 0")
     require("fit_one_cycle", "div_final", div_final, lambda v: v > 0, "> 0")
-    lr_max = _lr(lr_max)
-    steps = n_epoch if steps is None else steps
-    require("fit_one_cycle", "steps", steps, lambda v: v > 0, "> 0")
+    lr_max, steps = _lr(lr_max), _steps("fit_one_cycle", steps, n_epoch)
     return combined_cos(pct_start, lr_max / div, lr_max, lr_max / div_final, steps=steps)
 
 
@@ -286,9 +291,7 @@ def fit_flat_cos(
     _epochs("fit_flat_cos", "n_epoch", n_epoch)
     _fraction("fit_flat_cos", "pct_start", pct_start)
     require("fit_flat_cos", "div_final", div_final, lambda v: v > 0, "> 0")
-    lr = _lr(lr)
-    steps = n_epoch if steps is None else steps
-    require("fit_flat_cos", "steps", steps, lambda v: v > 0, "> 0")
+    lr, steps = _lr(lr), _steps("fit_flat_cos", steps, n_epoch)
     return combined_cos(pct_start, lr, lr, lr / div_final, steps=steps)
 
 
@@ -321,10 +324,9 @@ def fit_sgdr(
     require("fit_sgdr", "cycle_mult", cycle_mult, lambda v: v > 1, "> 1")
     _epochs("fit_sgdr", "n_cycles", n_cycles)
     _epochs("fit_sgdr", "cycle_len", cycle_len)
-    require("fit_sgdr", "steps", steps, lambda v: v > 0, "> 0")
     lr_max = _lr(lr_max)
     n_epoch = cycle_len * (cycle_mult**n_cycles - 1) // (cycle_mult - 1)
-    steps = n_epoch if steps is None else steps
+    steps = _steps("fit_sgdr", steps, n_epoch)
     whole = isinstance(steps, int) and isinstance(cycle_len, int) and isinstance(n_epoch, int)
     if whole and cycle_len * steps % n_epoch == 0:
         period = cycle_len * steps // n_epoch  # exact integer cycle lengths

@@ -35,7 +35,7 @@ from schedalg._core import Schedule, concrete, require, sorted_last
 from schedalg._primitives import cosine, exponential, inverse_time, polynomial
 from schedalg._steps import piecewise_constant
 from schedalg.compat._named import is_sequence, named
-from schedalg.compat.optax import _vec, _xp
+from schedalg.compat._shared import vec, xp_of
 
 __all__ = [
     "CosineDecay",
@@ -121,12 +121,12 @@ def PiecewiseConstantDecay(
             f"boundaries={boundaries} of length {len(boundaries)}, and values={values} of "
             f"length {len(values)}."
         )
-    b = _vec(list(boundaries))
+    b = vec(list(boundaries))
     require("PiecewiseConstantDecay", "boundaries", b, sorted_last, "sorted")
-    xp = _xp(b)
+    xp = xp_of(b)
     if not np.issubdtype(b.dtype, np.integer):
         b = xp.floor(b)
-    return piecewise_constant(b + 1, _vec(list(values)))
+    return piecewise_constant(b + 1, vec(list(values)))
 
 
 @named

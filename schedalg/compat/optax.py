@@ -42,6 +42,7 @@ from schedalg._primitives import constant, cosine, exponential, linear, polynomi
 from schedalg._steps import piecewise_constant, piecewise_linear
 from schedalg._transforms import check_function, custom
 from schedalg.compat._named import named
+from schedalg.compat._shared import all_true, known, maximum, vec, where, xp_of
 
 __all__ = [
     "constant_schedule",
@@ -83,64 +84,26 @@ EXAMPLES: list[str] = [
 
 
 # ----------------------------------------------------------------------------
-# Leaf arithmetic that works on concrete numbers (NumPy, simplified when an
-# optax branch is decided for every entry) and on traced arrays (jax.numpy).
-
-
-def _known(*values: Any) -> bool:
-    return all(v is None or concrete(v) is not None for v in values)
-
-
-def _xp(*values: Any) -> Any:
-    return np if _known(*values) else jnp
-
-
-def _where(cond: Any, a: Any, b: Any) -> Any:
-    """``a`` where ``cond`` else ``b``; returns ``a`` or ``b`` itself when ``cond`` is
-    concretely the same everywhere, so the printed schedule keeps the user's numbers."""
-    c = concrete(cond)
-    if c is not None and c.all():
-        return a
-    if c is not None and not c.any():
-        return b
-    return _xp(cond, a, b).where(cond, a, b)
-
-
-def _all(cond: Any) -> bool:
-    """True only when ``cond`` is concrete and true everywhere."""
-    c = concrete(cond)
-    return c is not None and bool(c.all())
-
-
-def _max(a: Any, b: Any) -> Any:
-    return _xp(a, b).maximum(a, b)
-
-
-def _vec(items: Sequence[Any]) -> Any:
-    """Scalars (or batches of them) stacked along a new last axis (DESIGN: vectors last)."""
-    xp = _xp(*items)
-    if not items:
-        return np.zeros((0,), dtype=np.int64)
-    return xp.stack(xp.broadcast_arrays(*(xp.asarray(v) for v in items)), axis=-1)
+# Helpers (the leaf arithmetic shared with other compat modules is in _shared).
 
 
 def _trunc(x: Any) -> Any:
     """Python's ``int(x)`` for x >= 0, elementwise (the knots of the one-cycle schedules)."""
-    if _known(x):
+    if known(x):
         return np.trunc(np.asarray(x, dtype=np.float64)).astype(np.int64)
     return jnp.trunc(x).astype(int)
 
 
 def _begin(schedule: Schedule, transition_begin: Any) -> Schedule:
     """Holds the first value for ``transition_begin`` steps (negative counts as 0)."""
-    begin = _max(transition_begin, 0)
-    if _known(begin) and not np.any(np.asarray(begin)):
+    begin = maximum(transition_begin, 0)
+    if known(begin) and not np.any(np.asarray(begin)):
         return schedule
     return shift(schedule, begin)
 
 
 def _require_scales(fn: str, scales: Iterable[Any]) -> None:
-    if not all(bool(np.all(s >= 0.0)) for s in scales if _known(s)):
+    if not all(bool(np.all(s >= 0.0)) for s in scales if known(s)):
         raise ValueError(
             f"`{fn}` expects non-negative scale factors, got "
             f"boundaries_and_scales with scales {list(scales)!r}"
@@ -199,10 +162,10 @@ def polynomial_schedule(
         (0.9803, 0.01)
     """
     active = transition_steps > 0
-    if _known(active) and not np.any(active):
+    if known(active) and not np.any(active):
         return constant(init_value)
-    end = _where(active, end_value, init_value)
-    steps = _where(active, transition_steps, 1)
+    end = where(active, end_value, init_value)
+    steps = where(active, transition_steps, 1)
     return _begin(polynomial(init_value, end, steps, power=power), transition_begin)
 
 
@@ -229,10 +192,10 @@ def linear_schedule(
         0.75
     """
     active = transition_steps > 0
-    if _known(active) and not np.any(active):
+    if known(active) and not np.any(active):
         return constant(init_value)
-    end = _where(active, end_value, init_value)
-    steps = _where(active, transition_steps, 1)
+    end = where(active, end_value, init_value)
+    steps = where(active, transition_steps, 1)
     return _begin(linear(init_value, end, steps), transition_begin)
 
 
@@ -259,13 +222,13 @@ def piecewise_constant_schedule(
         return constant(init_value)
     bounds, scales = zip(*sorted(boundaries_and_scales.items()))
     _require_scales("piecewise_constant_schedule", scales)
-    return piecewise_constant(_vec(bounds), _values(init_value, scales))
+    return piecewise_constant(vec(bounds), _values(init_value, scales))
 
 
 def _values(init_value: Any, scales: Sequence[Any]) -> Any:
     """``[I, I*s_1, I*s_1*s_2, ...]`` along the last axis (optax multiplies in this order)."""
-    factors = _vec([init_value, *scales])
-    return _xp(factors).cumprod(factors, axis=-1)
+    factors = vec([init_value, *scales])
+    return xp_of(factors).cumprod(factors, axis=-1)
 
 
 def _interpolate(kind: str, init_value: Any, bounds: Sequence[Any], scales: Sequence[Any]):
@@ -273,13 +236,13 @@ def _interpolate(kind: str, init_value: Any, bounds: Sequence[Any], scales: Sequ
     if not bounds:
         return constant(init_value)
     values = _values(init_value, scales)
-    knots = _vec([0, *bounds])
+    knots = vec([0, *bounds])
     if kind == "linear":
         return piecewise_linear(knots, values)
     # A cosine half-wave per segment, each on its own clock; optax measures an empty
     # segment as 1 step long (it is never active).
     pieces = [
-        cosine(values[..., i], values[..., i + 1], _max(knots[..., i + 1] - knots[..., i], 1))
+        cosine(values[..., i], values[..., i + 1], maximum(knots[..., i + 1] - knots[..., i], 1))
         for i in range(len(bounds))
     ]
     return join(*pieces, constant(values[..., -1]), boundaries=knots[..., 1:])
@@ -317,7 +280,7 @@ def piecewise_interpolate_schedule(
         return constant(init_value)
     bounds, scales = zip(*sorted(boundaries_and_scales.items()))
     _require_scales("piecewise_interpolate_schedule", scales)
-    if _known(*bounds) and min(np.min(b) for b in bounds) < 0:  # knots start at step 0
+    if known(*bounds) and min(np.min(b) for b in bounds) < 0:  # knots start at step 0
         raise ValueError(
             "boundaries_and_scales must have steps >= 0 as keys, got "
             f"boundaries_and_scales={boundaries_and_scales!r}"
@@ -331,8 +294,8 @@ def _dict_knots(keys: Sequence[Any], scales: Sequence[Any]) -> tuple[list, list]
     A repeated key keeps the scale given last (dict semantics); here it stays as a run of
     equal knots whose first carries that scale and the others 1 (empty segments).
     """
-    k, s = _vec(keys), _vec(scales)
-    xp = _xp(k, s)
+    k, s = vec(keys), vec(scales)
+    xp = xp_of(k, s)
     k, s = xp.broadcast_arrays(k, s)
     order = xp.argsort(k, axis=-1, stable=True)  # stable: equal keys keep their order
     k = xp.take_along_axis(k, order, axis=-1)
@@ -345,10 +308,22 @@ def _dict_knots(keys: Sequence[Any], scales: Sequence[Any]) -> tuple[list, list]
     return [k[..., i] for i in range(n)], eff
 
 
-def _onecycle_checks(fn: str, pct_start: Any, div_factor: Any, final_div_factor: Any) -> None:
+def _onecycle_checks(
+    fn: str, transition_steps: Any, pct_start: Any, div_factor: Any, final_div_factor: Any
+) -> None:
+    if known(transition_steps) and np.any(np.asarray(transition_steps) <= 0):
+        raise ValueError(
+            f"{fn}: transition_steps must be > 0, got transition_steps={transition_steps!r}"
+        )
     require(fn, "pct_start", pct_start, lambda v: v >= 0, ">= 0")
     require(fn, "div_factor", div_factor, lambda v: v > 0, "> 0")
     require(fn, "final_div_factor", final_div_factor, lambda v: v > 0, "> 0")
+
+
+def _onecycle(kind: str, start: Any, keys: Sequence[Any], scales: Sequence[Any]) -> Schedule:
+    """Knots from ``{keys[i]: scales[i]}`` (a dict, as optax builds it), from ``start``."""
+    bounds, scales = _dict_knots(keys, scales)
+    return _interpolate(kind, start, bounds, scales)
 
 
 @named
@@ -379,18 +354,13 @@ def linear_onecycle_schedule(
         >>> round(float(s(0)), 6), round(float(s(30)), 6), round(float(s(85)), 6)
         (0.1, 1.0, 0.1)
     """
-    if _known(transition_steps) and np.any(np.asarray(transition_steps) <= 0):
-        raise ValueError(
-            f"linear_onecycle_schedule: transition_steps must be > 0, "
-            f"got transition_steps={transition_steps!r}"
-        )
-    _onecycle_checks("linear_onecycle_schedule", pct_start, div_factor, final_div_factor)
-    require("linear_onecycle_schedule", "pct_final", pct_final, lambda v: v >= 0, ">= 0")
+    fn = "linear_onecycle_schedule"
+    _onecycle_checks(fn, transition_steps, pct_start, div_factor, final_div_factor)
+    require(fn, "pct_final", pct_final, lambda v: v >= 0, ">= 0")
     keys = [_trunc(pct_start * transition_steps), _trunc(pct_final * transition_steps)]
     keys.append(transition_steps)
     scales = [div_factor, 1.0 / div_factor, 1.0 / final_div_factor]
-    bounds, scales = _dict_knots(keys, scales)
-    return _interpolate("linear", peak_value / div_factor, bounds, scales)
+    return _onecycle("linear", peak_value / div_factor, keys, scales)
 
 
 @named
@@ -418,16 +388,11 @@ def cosine_onecycle_schedule(
         >>> round(float(s(0)), 6), round(float(s(30)), 6), round(float(s(100)), 6)
         (0.1, 1.0, 1e-05)
     """
-    if _known(transition_steps) and np.any(np.asarray(transition_steps) <= 0):
-        raise ValueError(
-            f"cosine_onecycle_schedule: transition_steps must be > 0, "
-            f"got transition_steps={transition_steps!r}"
-        )
-    _onecycle_checks("cosine_onecycle_schedule", pct_start, div_factor, final_div_factor)
+    fn = "cosine_onecycle_schedule"
+    _onecycle_checks(fn, transition_steps, pct_start, div_factor, final_div_factor)
     keys = [_trunc(pct_start * transition_steps), _trunc(transition_steps)]
     scales = [div_factor, 1.0 / (div_factor * final_div_factor)]
-    bounds, scales = _dict_knots(keys, scales)
-    return _interpolate("cosine", peak_value / div_factor, bounds, scales)
+    return _onecycle("cosine", peak_value / div_factor, keys, scales)
 
 
 @named
@@ -461,11 +426,11 @@ def exponential_decay(
     """
     require("exponential_decay", "decay_rate", decay_rate, lambda v: v >= 0, ">= 0")
     off = (transition_steps <= 0) | (decay_rate == 0)
-    if _all(off):
+    if all_true(off):
         return constant(init_value)
-    rate = _where(off, 1.0, decay_rate)
-    steps = _where(off, 1, transition_steps)
-    end = None if end_value is None else _where(off, init_value, end_value)
+    rate = where(off, 1.0, decay_rate)
+    steps = where(off, 1, transition_steps)
+    end = None if end_value is None else where(off, init_value, end_value)
     decay = exponential(init_value, rate, steps, staircase=staircase, end=end)
     return _begin(decay, transition_begin)
 
@@ -550,7 +515,7 @@ def warmup_cosine_decay_schedule(
     w = concrete(warmup_steps)  # a traced warmup cannot be compared now
     if w is not None:
         require(fn, "decay_steps", decay_steps, lambda v: v > w, f"> warmup_steps={warmup_steps!r}")
-    end = _where(peak_value == 0.0, 0.0, end_value)
+    end = where(peak_value == 0.0, 0.0, end_value)
     decay = cosine(peak_value, end, decay_steps - warmup_steps, exponent=exponent)
     return warmup(decay, warmup_steps, start=init_value)
 
@@ -597,7 +562,7 @@ def warmup_exponential_decay_schedule(
     if end_value is None:
         return warmup(decay, warmup_steps, start=init_value)
     ramp = warmup(constant(peak_value), warmup_steps, start=init_value)
-    return join(ramp, decay, boundaries=_vec([warmup_steps]))
+    return join(ramp, decay, boundaries=vec([warmup_steps]))
 
 
 @named
@@ -655,4 +620,4 @@ def join_schedules(
         if not isinstance(s, Schedule):  # a plain function: jax.numpy only, say which
             check_function("join_schedules", f"schedules[{i}]", s)
     pieces = [s if isinstance(s, Schedule) else custom(s) for s in schedules]
-    return join(*pieces, boundaries=_vec(list(boundaries)))
+    return join(*pieces, boundaries=vec(list(boundaries)))

@@ -23,7 +23,6 @@ from __future__ import annotations
 import dataclasses
 import functools
 import math
-import weakref
 from bisect import bisect_right
 from collections.abc import Callable, Iterable, Sequence
 from typing import Any
@@ -33,9 +32,17 @@ import jax.numpy as jnp
 import numpy as np
 
 import schedalg as sa
-from schedalg._core import Schedule, concrete, float_dtype, floordiv, require, sorted_last
+from schedalg._core import Schedule, concrete, float_dtype, floordiv, require
 from schedalg._transforms import check_function
-from schedalg.compat._named import is_sequence, named
+from schedalg.compat._named import fresh, named
+from schedalg.compat._shared import (
+    all_true,
+    check_count,
+    check_sequence,
+    decay_at_milestones,
+    plateau_rule,
+    some_schedulers,
+)
 from schedalg.plateau import reduce_on_plateau
 
 __all__ = [
@@ -82,29 +89,6 @@ EXAMPLES: list[str] = [
 ]
 
 
-# ----------------------------------------------------------------------------
-# What each constructor made, for SequentialLR and ChainedScheduler.
-
-
-@dataclasses.dataclass(frozen=True)
-class _Made:
-    name: str
-    lr: Any
-    # torch multiplies the current lr on each step (so chains are products).
-    chainable: bool
-    # The piece torch runs when SequentialLR switches to this scheduler at a
-    # milestone, given the lr just before; None when it is the schedule itself.
-    at_milestone: Callable[[float], Schedule] | None = None
-
-
-_MADE: weakref.WeakKeyDictionary[Schedule, _Made] = weakref.WeakKeyDictionary()
-
-
-def _made(schedule: Schedule, name: str, lr: Any, chainable: bool, at_milestone=None):
-    _MADE[schedule] = _Made(name, lr, chainable, at_milestone)
-    return schedule
-
-
 _named = named
 
 
@@ -113,12 +97,7 @@ def _fail(param: str, rule: str, value: Any) -> ValueError:
 
 
 def _fresh(last_epoch: int) -> None:
-    if last_epoch != -1:
-        raise _fail(
-            "last_epoch",
-            "-1 (a fresh scheduler; resume at step n with sa.shift(s, -n))",
-            last_epoch,
-        )
+    fresh(last_epoch, -1)  # torch's fresh scheduler
 
 
 def _one_function(name: str, lr_lambda: Any) -> None:
@@ -185,6 +164,11 @@ class _Product:
     def __call__(self, t: jax.Array) -> jax.Array:
         return cumulative_product(self.lr_lambda, t, self.first)
 
+    def restarted(self, previous: float) -> Schedule:
+        """torch's restart at a SequentialLR milestone: it multiplies the lr it finds
+        there, from factor 0 on."""
+        return sa.custom(_Product(self.lr_lambda, 0)) * previous
+
 
 class _PerCycle:
     """``t -> scale_fn(cycle)`` with torch's 1-based ``cycle = floor(t / period) + 1``."""
@@ -222,7 +206,7 @@ def LambdaLR(lr_lambda: Callable, last_epoch: int = -1, *, lr: Any) -> Schedule:
     """
     _fresh(last_epoch)
     _one_function("LambdaLR", lr_lambda)
-    return _made(sa.custom(lr_lambda) * lr, "LambdaLR", lr, chainable=False)
+    return sa.custom(lr_lambda) * lr
 
 
 @_named
@@ -246,13 +230,7 @@ def MultiplicativeLR(lr_lambda: Callable, last_epoch: int = -1, *, lr: Any) -> S
     """
     _fresh(last_epoch)
     _one_function("MultiplicativeLR", lr_lambda)
-
-    def at_milestone(previous: float) -> Schedule:
-        # torch multiplies the lr it finds, from factor 0 on.
-        return sa.custom(_Product(lr_lambda, 0)) * previous
-
-    schedule = sa.custom(_Product(lr_lambda, 1)) * lr
-    return _made(schedule, "MultiplicativeLR", lr, chainable=True, at_milestone=at_milestone)
+    return sa.custom(_Product(lr_lambda, 1)) * lr
 
 
 @_named
@@ -267,7 +245,7 @@ def StepLR(step_size: int, gamma: float = 0.1, last_epoch: int = -1, *, lr: Any)
     _fresh(last_epoch)
     require("StepLR", "step_size", step_size, lambda v: v > 0, "> 0")
     require("StepLR", "gamma", gamma, lambda v: v >= 0, ">= 0")
-    return _made(sa.step(lr, step_size, gamma), "StepLR", lr, chainable=True)
+    return sa.step(lr, step_size, gamma)
 
 
 @_named
@@ -276,7 +254,8 @@ def MultiStepLR(
 ) -> Schedule:
     """``lr * gamma ** (number of milestones <= n)`` (``MultiStepLR``): ``sa.multistep``.
 
-    Milestones are sorted; a repeated milestone counts twice, as in torch.
+    Milestones are sorted; a repeated milestone counts twice, as in torch. Without
+    milestones: ``sa.piecewise_constant([], [lr])``.
 
     Example:
         >>> from schedalg.compat.torch import MultiStepLR
@@ -284,12 +263,7 @@ def MultiStepLR(
         0.1
     """
     _fresh(last_epoch)
-    if not is_sequence(milestones):
-        raise _fail("milestones", "a sequence of steps", milestones)
-    require("MultiStepLR", "gamma", gamma, lambda v: v >= 0, ">= 0")
-    milestones = sorted(milestones)
-    schedule = sa.multistep(lr, milestones, gamma) if milestones else sa.constant(lr)
-    return _made(schedule, "MultiStepLR", lr, chainable=True)
+    return decay_at_milestones("MultiStepLR", lr, milestones, gamma)
 
 
 @_named
@@ -299,7 +273,8 @@ def ConstantLR(
     """``lr * factor`` for n < total_iters, then ``lr`` (``ConstantLR``).
 
     ``sa.piecewise_constant([total_iters], [lr * factor, lr])``. With
-    ``total_iters=0`` torch applies the factor and never removes it: ``lr * factor``.
+    ``total_iters=0`` torch applies the factor and never removes it:
+    ``sa.constant(factor) * lr``.
 
     Example:
         >>> from schedalg.compat.torch import ConstantLR
@@ -310,25 +285,9 @@ def ConstantLR(
     _fresh(last_epoch)
     require("ConstantLR", "factor", factor, lambda v: (v >= 0) & (v <= 1), "in [0, 1]")
     require("ConstantLR", "total_iters", total_iters, lambda v: v >= 0, ">= 0")
-    if total_iters == 0:
-        return _made(
-            sa.constant(lr * factor),
-            "ConstantLR",
-            lr,
-            chainable=True,
-            at_milestone=lambda previous: sa.constant(lr),  # closed form at step 0
-        )
-    schedule = sa.piecewise_constant([total_iters], [lr * factor, lr])
-    return _made(schedule, "ConstantLR", lr, chainable=True)
-
-
-def _no_restart(name: str) -> Callable[[float], Schedule]:
-    def at_milestone(previous: float) -> Schedule:
-        raise ValueError(
-            f"{name} with total_iters=0 cannot follow a milestone (torch divides by zero)"
-        )
-
-    return at_milestone
+    if total_iters == 0:  # the factor times lr: lr stays in the tree (see _read)
+        return sa.constant(factor) * lr
+    return sa.piecewise_constant([total_iters], [lr * factor, lr])
 
 
 @_named
@@ -342,8 +301,8 @@ def LinearLR(
 ) -> Schedule:
     """``lr * start_factor`` to ``lr * end_factor`` linearly over total_iters (``LinearLR``).
 
-    ``sa.linear(lr * start_factor, lr * end_factor, total_iters)``; with
-    ``total_iters=0`` torch stays at ``lr * start_factor``.
+    ``sa.linear(start_factor, end_factor, total_iters) * lr``; with ``total_iters=0``
+    torch stays at ``lr * start_factor`` (``end_factor`` becomes ``start_factor``).
 
     Example:
         >>> from schedalg.compat.torch import LinearLR
@@ -355,11 +314,9 @@ def LinearLR(
     require(fn, "start_factor", start_factor, lambda v: (v > 0) & (v <= 1), "in (0, 1]")
     require(fn, "end_factor", end_factor, lambda v: (v >= 0) & (v <= 1), "in [0, 1]")
     require(fn, "total_iters", total_iters, lambda v: v >= 0, ">= 0")
-    if total_iters == 0:
-        schedule = sa.constant(lr * start_factor)
-        return _made(schedule, "LinearLR", lr, True, _no_restart("LinearLR"))
-    schedule = sa.linear(lr * start_factor, lr * end_factor, total_iters)
-    return _made(schedule, "LinearLR", lr, chainable=True)
+    if total_iters == 0:  # torch never leaves start_factor
+        end_factor = start_factor
+    return sa.linear(start_factor, end_factor, total_iters) * lr
 
 
 @_named
@@ -373,7 +330,7 @@ def ExponentialLR(gamma: float, last_epoch: int = -1, *, lr: Any) -> Schedule:
     """
     _fresh(last_epoch)
     require("ExponentialLR", "gamma", gamma, lambda v: v > 0, "> 0")
-    return _made(sa.exponential(lr, gamma), "ExponentialLR", lr, chainable=True)
+    return sa.exponential(lr, gamma)
 
 
 @_named
@@ -383,7 +340,7 @@ def PolynomialLR(
     """``lr * (1 - min(n, total_iters) / total_iters) ** power`` (``PolynomialLR``).
 
     ``sa.polynomial(lr, 0.0, total_iters, power=power)``; with ``total_iters=0`` torch
-    keeps ``lr``.
+    keeps ``lr``: ``sa.polynomial(lr, lr, 0)``.
 
     Example:
         >>> from schedalg.compat.torch import PolynomialLR
@@ -392,10 +349,9 @@ def PolynomialLR(
     """
     _fresh(last_epoch)
     require("PolynomialLR", "total_iters", total_iters, lambda v: v >= 0, ">= 0")
-    if total_iters == 0:
-        return _made(sa.constant(lr), "PolynomialLR", lr, True, _no_restart("PolynomialLR"))
-    schedule = sa.polynomial(lr, 0.0, total_iters, power=power)
-    return _made(schedule, "PolynomialLR", lr, chainable=True)
+    if total_iters == 0:  # torch keeps lr: an empty decay from lr to lr
+        return sa.polynomial(lr, lr, 0)
+    return sa.polynomial(lr, 0.0, total_iters, power=power)
 
 
 @_named
@@ -418,9 +374,7 @@ def CosineAnnealingLR(
     require("CosineAnnealingLR", "T_max", T_max, lambda v: v > 0, "> 0")
     down = sa.cosine(lr, eta_min, T_max)
     up = sa.cosine(eta_min, lr, T_max)
-    # With eta_min = 0 torch's step multiplies the lr, so the scheduler chains.
-    chainable = bool(np.all(np.asarray(eta_min) == 0))
-    return _made(sa.restart(sa.join(down, up)), "CosineAnnealingLR", lr, chainable)
+    return sa.restart(sa.join(down, up))
 
 
 @_named
@@ -442,8 +396,7 @@ def CosineAnnealingWarmRestarts(
         raise _fail("T_0", "a positive integer", T_0)
     if not isinstance(T_mult, int) or T_mult < 1:
         raise _fail("T_mult", "an integer >= 1", T_mult)
-    schedule = sa.restart(sa.cosine(lr, eta_min, T_0), mult=T_mult)
-    return _made(schedule, "CosineAnnealingWarmRestarts", lr, chainable=False)
+    return sa.restart(sa.cosine(lr, eta_min, T_0), mult=T_mult)
 
 
 # ----------------------------------------------------------------------------
@@ -506,10 +459,9 @@ def CyclicLR(
         (1.0, 0.5)
     """
     _fresh(last_epoch)
-    schedule = _cycle(
+    return _cycle(
         "CyclicLR", base_lr, max_lr, step_size_up, step_size_down, mode, gamma, scale_fn, scale_mode
     )
-    return _made(schedule, "CyclicLR", base_lr, chainable=False)
 
 
 @_named
@@ -640,7 +592,7 @@ def OneCycleLR(
     require("OneCycleLR", "div_factor", div_factor, lambda v: v > 0, "> 0")
     require("OneCycleLR", "final_div_factor", final_div_factor, lambda v: v > 0, "> 0")
     initial = max_lr / div_factor
-    schedule = _one_cycle(
+    return _one_cycle(
         initial,
         max_lr,
         initial / final_div_factor,
@@ -651,7 +603,6 @@ def OneCycleLR(
         anneal_strategy,
         three_phase,
     )
-    return _made(schedule, "OneCycleLR", initial, chainable=False)
 
 
 @_named
@@ -704,6 +655,112 @@ OneCycleMomentum.__doc__ += _ONE_CYCLE_DOC  # type: ignore[operator]
 
 
 # ----------------------------------------------------------------------------
+# What SequentialLR and ChainedScheduler need to know of a scheduler, read from the
+# schedule itself: the tree is the only record, so a copy (``jax.tree.map``,
+# ``parse(repr(s))``, ``from_dict(to_dict(s))``) reads as the original. Each reader
+# knows the form its constructor builds, with the lr where the tree keeps it.
+
+
+@dataclasses.dataclass(frozen=True)
+class _Scheduler:
+    name: str
+    lr: Any
+    # torch multiplies the current lr on each step (so chains are products).
+    chainable: bool
+    # The piece torch runs when SequentialLR switches to this scheduler at a
+    # milestone, given the lr just before; None when it is the schedule itself.
+    at_milestone: Callable[[float], Schedule] | None = None
+
+
+def _read(schedule: Schedule) -> _Scheduler | None:
+    """The scheduler ``schedule`` is the form of, or None for a form not built here."""
+    reader = _READERS.get(type(schedule))
+    return None if reader is None else reader(schedule)
+
+
+def _no_restart(name: str) -> Callable[[float], Schedule]:
+    def at_milestone(previous: float) -> Schedule:
+        raise ValueError(
+            f"{name} with total_iters=0 cannot follow a milestone (torch divides by zero)"
+        )
+
+    return at_milestone
+
+
+def _product(*parts: _Scheduler | None, factor: Any = 1.0) -> _Scheduler | None:
+    """Chained schedulers multiplied (times ``factor``): a ChainedScheduler whose lr is the
+    product of theirs, or None unless every part chains."""
+    if not all(part is not None and part.chainable for part in parts):
+        return None
+    return _Scheduler("ChainedScheduler", math.prod((p.lr for p in parts), start=factor), True)
+
+
+def _read_scale(s: sa.scale) -> _Scheduler | None:
+    if isinstance(s.factor, Schedule):  # ChainedScheduler's product of two schedulers
+        return _product(_read(s.schedule), _read(s.factor))
+    inner, lr = s.schedule, s.factor  # a factor schedule times lr
+    if isinstance(inner, sa.custom) and isinstance(inner.fn, _Product):
+        return _Scheduler("MultiplicativeLR", lr, True, inner.fn.restarted)
+    if isinstance(inner, sa.custom):
+        return _Scheduler("LambdaLR", lr, False)
+    if isinstance(inner, sa.linear):
+        restart = _no_restart("LinearLR") if all_true(inner.steps == 0) else None
+        return _Scheduler("LinearLR", lr, True, restart)
+    if isinstance(inner, sa.constant):  # ConstantLR(total_iters=0): restarted, no factor
+        return _Scheduler("ConstantLR", lr, True, lambda previous: sa.constant(lr))
+    return _product(_read(inner), factor=lr)  # a chain times lr / (lr_0 * lr_1 * ...)
+
+
+def _read_polynomial(s: sa.polynomial) -> _Scheduler:
+    restart = _no_restart("PolynomialLR") if all_true(s.steps == 0) else None
+    return _Scheduler("PolynomialLR", s.start, True, restart)
+
+
+def _read_piecewise(s: sa.piecewise_constant) -> _Scheduler | None:
+    # ConstantLR's [lr * factor, lr], or MultiStepLR's [lr] without milestones.
+    if np.shape(s.values)[-1] > 2:
+        return None
+    return _Scheduler("ConstantLR", s.values[..., -1], True)
+
+
+def _read_restart(s: sa.restart) -> _Scheduler | None:
+    inner = s.schedule
+    if isinstance(inner, sa.cosine):
+        return _Scheduler("CosineAnnealingWarmRestarts", inner.start, False)
+    pieces = inner.pieces if isinstance(inner, sa.join) else ()
+    if not (len(pieces) == 2 and all(isinstance(p, sa.cosine) for p in pieces)):
+        return None
+    down = inner.pieces[0]  # CosineAnnealingLR's cosine from lr to eta_min
+    # With eta_min = 0 torch's step multiplies the lr, so the scheduler chains.
+    return _Scheduler("CosineAnnealingLR", down.start, all_true(down.end == 0))
+
+
+def _read_add(s: sa.add) -> _Scheduler | None:
+    # CyclicLR with a scale_fn: the cycles times the amplitude, plus base_lr.
+    cycles = s.schedule.schedule if isinstance(s.schedule, sa.scale) else None
+    return _Scheduler("CyclicLR", s.other, False) if isinstance(cycles, sa.cyclic) else None
+
+
+def _read_join(s: sa.join) -> _Scheduler | None:
+    return None if s.boundaries is None else _Scheduler("SequentialLR", None, False)
+
+
+_READERS: dict[type, Callable[[Any], _Scheduler | None]] = {
+    sa.scale: _read_scale,
+    sa.step: lambda s: _Scheduler("StepLR", s.start, True),
+    sa.multistep: lambda s: _Scheduler("MultiStepLR", s.start, True),
+    sa.piecewise_constant: _read_piecewise,
+    sa.exponential: lambda s: _Scheduler("ExponentialLR", s.start, True),
+    sa.polynomial: _read_polynomial,
+    sa.restart: _read_restart,
+    sa.cyclic: lambda s: _Scheduler("CyclicLR", s.low, False),
+    sa.add: _read_add,
+    sa.one_cycle: lambda s: _Scheduler("OneCycleLR", s.start, False),
+    sa.join: _read_join,
+}
+
+
+# ----------------------------------------------------------------------------
 # Combinations.
 
 
@@ -723,8 +780,8 @@ def SequentialLR(
     finds there (from its factor at epoch 0), as torch does.
 
     Args:
-        schedulers: schedules made by this module's constructors (any schedule works
-            when no quirk applies).
+        schedulers: schedules made by this module's constructors, or copies of them
+            (any schedule works when no quirk applies).
         milestones: the steps where the next scheduler starts (sorted).
         last_epoch: must be -1.
         lr: accepted for torch's signature; unused.
@@ -737,33 +794,18 @@ def SequentialLR(
         [0.1, 0.1, 1.0, 0.5, 0.25]
     """
     _fresh(last_epoch)
-    pieces, milestones = list(schedulers), list(milestones)
-    if not pieces:
-        raise ValueError("schedulers must hold at least one scheduler, got schedulers=[]")
-    for i, piece in enumerate(pieces):
-        if not isinstance(piece, Schedule):
-            raise _fail(f"schedulers[{i}]", "a schedule", piece)
-    require("SequentialLR", "milestones", milestones, lambda v: v >= 0, ">= 0")
-    require("SequentialLR", "milestones", milestones, sorted_last, "sorted")
-    if len(milestones) != len(pieces) - 1:
-        raise ValueError(
-            f"needs one milestone fewer than schedulers, got {len(pieces)} schedulers "
-            f"and milestones={milestones!r}"
-        )
+    pieces, milestones = some_schedulers(schedulers), list(milestones)
+    check_sequence("SequentialLR", pieces, milestones)
+    check_count(pieces, milestones)
     # The scheduler torch starts with; the later ones start at their milestone.
     first = bisect_right(milestones, 0)
     for i in range(first + 1, len(pieces)):
-        made = _MADE.get(pieces[i])
+        made = _read(pieces[i])
         if made is not None and made.at_milestone is not None:
             start = milestones[i - 1]
             before = sa.join(*pieces[:i], boundaries=milestones[: i - 1]) if i > 1 else pieces[0]
             pieces[i] = made.at_milestone(float(before(start - 1)))
-    if len(pieces) == 1:
-        schedule = pieces[0]
-    else:
-        schedule = sa.join(*pieces, boundaries=milestones)
-    first_made = _MADE.get(pieces[0])
-    return _made(schedule, "SequentialLR", first_made and first_made.lr, chainable=False)
+    return pieces[0] if len(pieces) == 1 else sa.join(*pieces, boundaries=milestones)
 
 
 @_named
@@ -771,15 +813,16 @@ def ChainedScheduler(schedulers: Sequence[Schedule], *, lr: Any = None) -> Sched
     """All schedulers stepped together (``ChainedScheduler``): the product of their factors.
 
     ``lr * prod(s_i(n) / lr_i)`` as ``sa.scale`` nodes, where ``lr_i`` is the ``lr``
-    scheduler i was built with. torch's chain is a product only when every scheduler
-    multiplies the current lr on each step: ConstantLR, LinearLR, StepLR, MultiStepLR,
-    ExponentialLR, PolynomialLR, MultiplicativeLR and CosineAnnealingLR with
-    ``eta_min=0`` (whose recursion passes through lr = 0 at ``T_max``; torch's chain then
-    loses the other factors, schedalg keeps the product). Other schedulers set the lr
-    instead, and are refused.
+    scheduler i was built with, read from its schedule (so a copy by ``jax.tree.map``,
+    ``sa.parse(repr(s))`` or ``sa.from_dict(sa.to_dict(s))`` serves as the original).
+    torch's chain is a product only when every scheduler multiplies the current lr on
+    each step: ConstantLR, LinearLR, StepLR, MultiStepLR, ExponentialLR, PolynomialLR,
+    MultiplicativeLR and CosineAnnealingLR with ``eta_min=0`` (whose recursion passes
+    through lr = 0 at ``T_max``; torch's chain then loses the other factors, schedalg
+    keeps the product). Other schedulers set the lr instead, and are refused.
 
     Args:
-        schedulers: schedules made by this module's constructors.
+        schedulers: schedules made by this module's constructors, or copies of them.
         lr: the optimizer's initial lr (default: the ``lr`` of the first scheduler).
 
     Example:
@@ -789,13 +832,11 @@ def ChainedScheduler(schedulers: Sequence[Schedule], *, lr: Any = None) -> Sched
         >>> [round(float(s(n)), 6) for n in range(4)]
         [0.1, 0.05, 0.25, 0.125]
     """
-    schedulers = list(schedulers)
-    if not schedulers:
-        raise ValueError("schedulers must hold at least one scheduler, got schedulers=[]")
+    schedulers = some_schedulers(schedulers)
     made = []
     for i, s in enumerate(schedulers):
         where = f"scheduler {i + 1} of {len(schedulers)}"
-        info = _MADE.get(s)
+        info = _read(s)
         if info is None:
             raise ValueError(
                 f"{where} was not made by schedalg.compat.torch, so its lr is unknown; "
@@ -807,7 +848,6 @@ def ChainedScheduler(schedulers: Sequence[Schedule], *, lr: Any = None) -> Sched
                 "it, so torch's chain is not a product; multiply schedules with sa.scale"
             )
         made.append(info)
-    base = made[0].lr if lr is None else lr
     schedule = functools.reduce(lambda a, b: a * b, schedulers)
     # lr * prod(s_i / lr_i) = s_0 * s_1 * ... * (lr / lr_0) / (lr_1 * lr_2 * ...)
     factor = math.prod(1.0 / info.lr for info in made[1:])
@@ -815,7 +855,7 @@ def ChainedScheduler(schedulers: Sequence[Schedule], *, lr: Any = None) -> Sched
         factor = factor * lr / made[0].lr
     if len(schedulers) == 1 and lr is None:
         return schedule
-    return _made(schedule * factor, "ChainedScheduler", base, chainable=True)
+    return schedule * factor
 
 
 @_named
@@ -846,18 +886,5 @@ def ReduceLROnPlateau(
         >>> round(0.1 * float(state.scale), 6)
         0.05
     """
-    if isinstance(min_lr, (list, tuple)):
-        raise _fail("min_lr", "a number (one parameter group)", min_lr)
-    require("ReduceLROnPlateau", "lr", lr, lambda v: v > 0, "> 0")
-    require("ReduceLROnPlateau", "min_lr", min_lr, lambda v: v >= 0, ">= 0")
-    require("ReduceLROnPlateau", "eps", eps, lambda v: v >= 0, ">= 0")
-    return reduce_on_plateau(
-        factor=factor,
-        patience=patience,
-        threshold=threshold,
-        threshold_mode=threshold_mode,
-        cooldown=cooldown,
-        min_scale=min_lr / lr,
-        eps=eps / lr,
-        mode=mode,
-    )
+    torch_args = (mode, factor, patience, threshold, threshold_mode, cooldown, min_lr, eps)
+    return plateau_rule("ReduceLROnPlateau", "lr", lr, *torch_args)

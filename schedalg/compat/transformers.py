@@ -32,7 +32,7 @@ from schedalg._cycles import wsd
 from schedalg._primitives import constant, cosine, inverse_sqrt, linear, polynomial
 from schedalg._transforms import clip
 from schedalg.compat._named import named
-from schedalg.compat.optax import _all, _known, _max, _vec, _where, _xp
+from schedalg.compat._shared import all_true, known, maximum, vec, where, xp_of
 
 __all__ = [
     "get_constant_schedule",
@@ -78,19 +78,19 @@ def _then(lr: Any, num_warmup_steps: Any, after: Schedule, aims_at_lr: Any) -> S
     ``warmup(after, W)`` when ``after`` starts at ``lr`` (``aims_at_lr`` concretely true);
     otherwise the ramp and ``after`` are joined at ``W``.
     """
-    if _all(aims_at_lr):
+    if all_true(aims_at_lr):
         return warmup(after, num_warmup_steps)
     ramp = warmup(constant(lr), num_warmup_steps)
-    return join(ramp, after, boundaries=_vec([num_warmup_steps]))
+    return join(ramp, after, boundaries=vec([num_warmup_steps]))
 
 
 def _wave(top: Any, bottom: Any, steps: Any, num_cycles: Any) -> Schedule:
     """``bottom + (top - bottom) * 0.5 * (1 + cos(2 pi * num_cycles * u / steps))`` for all
     u >= 0: a down-and-up pair of cosines, restarted (HF's cosine never stops)."""
-    if _all(num_cycles == 0):
+    if all_true(num_cycles == 0):
         return constant(top)
     cycles = abs(num_cycles)  # cos is even
-    half = steps if _all(cycles == 0.5) else steps / (2 * cycles)
+    half = steps if all_true(cycles == 0.5) else steps / (2 * cycles)
     return restart(join(cosine(top, bottom, half), cosine(bottom, top, half)))
 
 
@@ -151,8 +151,8 @@ def get_linear_schedule_with_warmup(
     """
     _warmup_steps("get_linear_schedule_with_warmup", num_warmup_steps)
     decays = num_training_steps > num_warmup_steps
-    start = _where(decays, lr, 0.0)
-    after = linear(start, 0.0, _max(num_training_steps - num_warmup_steps, 1))
+    start = where(decays, lr, 0.0)
+    after = linear(start, 0.0, maximum(num_training_steps - num_warmup_steps, 1))
     return _then(lr, num_warmup_steps, after, decays)
 
 
@@ -183,7 +183,7 @@ def get_cosine_schedule_with_warmup(
         (0.5, 0.0, 0.5)
     """
     _warmup_steps("get_cosine_schedule_with_warmup", num_warmup_steps)
-    span = _max(num_training_steps - num_warmup_steps, 1)
+    span = maximum(num_training_steps - num_warmup_steps, 1)
     return warmup(_wave(lr, 0.0, span, num_cycles), num_warmup_steps)
 
 
@@ -217,14 +217,14 @@ def get_cosine_with_hard_restarts_schedule_with_warmup(
     fn = "get_cosine_with_hard_restarts_schedule_with_warmup"
     _warmup_steps(fn, num_warmup_steps)
     require(fn, "num_cycles", num_cycles, lambda v: v >= 0, ">= 0")
-    span = _max(num_training_steps - num_warmup_steps, 1)
-    if _all(num_cycles == 1):
+    span = maximum(num_training_steps - num_warmup_steps, 1)
+    if all_true(num_cycles == 1):
         return warmup(cosine(lr, 0.0, span), num_warmup_steps)
-    if _all(num_cycles == 0):
+    if all_true(num_cycles == 0):
         cycles = constant(lr)
     else:
         cycles = restart(cosine(lr, 0.0, span / num_cycles))
-    after = join(cycles, constant(0.0), boundaries=_vec([span]))
+    after = join(cycles, constant(0.0), boundaries=vec([span]))
     return warmup(after, num_warmup_steps)
 
 
@@ -258,9 +258,9 @@ def get_polynomial_decay_schedule_with_warmup(
         (0.25, 0.0)
     """
     _warmup_steps("get_polynomial_decay_schedule_with_warmup", num_warmup_steps)
-    if _known(lr, lr_end) and not _all(lr > lr_end):
+    if known(lr, lr_end) and not all_true(lr > lr_end):
         raise ValueError(f"lr_end ({lr_end}) must be smaller than initial lr ({lr})")
-    if _known(num_training_steps, num_warmup_steps) and not _all(
+    if known(num_training_steps, num_warmup_steps) and not all_true(
         num_training_steps != num_warmup_steps
     ):
         raise ValueError(
@@ -269,8 +269,8 @@ def get_polynomial_decay_schedule_with_warmup(
             f"num_warmup_steps={num_warmup_steps!r}"
         )
     decays = num_training_steps > num_warmup_steps
-    start = _where(decays, lr, lr_end)
-    span = _max(num_training_steps - num_warmup_steps, 1)
+    start = where(decays, lr, lr_end)
+    span = maximum(num_training_steps - num_warmup_steps, 1)
     return _then(lr, num_warmup_steps, polynomial(start, lr_end, span, power=power), decays)
 
 
@@ -300,7 +300,7 @@ def get_inverse_sqrt_schedule(
     """
     _warmup_steps("get_inverse_sqrt_schedule", num_warmup_steps)
     if timescale is None:
-        timescale = _where(num_warmup_steps == 0, 10_000, num_warmup_steps)
+        timescale = where(num_warmup_steps == 0, 10_000, num_warmup_steps)
     return warmup(shift(inverse_sqrt(lr, timescale), -timescale), num_warmup_steps)
 
 
@@ -337,9 +337,9 @@ def get_cosine_with_min_lr_schedule_with_warmup(
     """
     _warmup_steps("get_cosine_with_min_lr_schedule_with_warmup", num_warmup_steps)
     floor = _floor(lr, min_lr, min_lr_rate)
-    span = _max(num_training_steps - num_warmup_steps, 1)
+    span = maximum(num_training_steps - num_warmup_steps, 1)
     s = warmup(_wave(lr, floor, span, num_cycles), num_warmup_steps)
-    return s if _all(floor >= 0) else clip(s, low=0.0)  # HF's max(0, ...)
+    return s if all_true(floor >= 0) else clip(s, low=0.0)  # HF's max(0, ...)
 
 
 def _floor(lr: Any, min_lr: Any, min_lr_rate: Any) -> Any:
@@ -388,17 +388,17 @@ def get_cosine_with_min_lr_schedule_with_warmup_lr_rate(
     """
     _warmup_steps("get_cosine_with_min_lr_schedule_with_warmup_lr_rate", num_warmup_steps)
     floor = _floor(lr, min_lr, min_lr_rate)
-    span = _max(num_training_steps - num_warmup_steps, 1)
+    span = maximum(num_training_steps - num_warmup_steps, 1)
     wave = _wave(lr, floor, span, num_cycles)
     if warmup_lr_rate is None:
         s = shift(warmup(wave, num_warmup_steps), -1)
         low = floor
     else:
         start = warmup_lr_rate * lr
-        ramp = linear(start, lr, _max(num_warmup_steps - 1, 1))
-        s = join(ramp, shift(wave, -1), boundaries=_vec([num_warmup_steps]))
-        low = _xp(floor, start).minimum(floor, start)
-    return s if _all(low >= 0) else clip(s, low=0.0)  # HF's max(0, ...)
+        ramp = linear(start, lr, maximum(num_warmup_steps - 1, 1))
+        s = join(ramp, shift(wave, -1), boundaries=vec([num_warmup_steps]))
+        low = xp_of(floor, start).minimum(floor, start)
+    return s if all_true(low >= 0) else clip(s, low=0.0)  # HF's max(0, ...)
 
 
 def _wsd_warmup(kind: str, low: Any, lr: Any, steps: Any) -> Schedule:
@@ -415,8 +415,8 @@ def _wsd_decay(kind: str, lr: Any, low: Any, steps: Any, num_cycles: Any) -> Sch
     if kind == "1-sqrt":  # lr - (lr - low) * sqrt(x)
         return wsd(lr, 0, 0, steps, end=low, decay_shape="1-sqrt")
     cycles = abs(num_cycles)  # cos is even
-    if _all(cycles <= 0.5) and _all(cycles != 0):  # never past the bottom: one cosine
-        return cosine(lr, low, steps if _all(cycles == 0.5) else steps / (2 * cycles))
+    if all_true(cycles <= 0.5) and all_true(cycles != 0):  # never past the bottom: one cosine
+        return cosine(lr, low, steps if all_true(cycles == 0.5) else steps / (2 * cycles))
     return _wave(lr, low, steps, num_cycles)
 
 
@@ -486,21 +486,21 @@ def get_wsd_schedule(
     low = r * lr
     plain = (
         warmup_type == "linear"
-        and (decay_type != "cosine" or _all(num_cycles == 0.5))
-        and _all(s >= 0)
-        and _all(r >= 0)
+        and (decay_type != "cosine" or all_true(num_cycles == 0.5))
+        and all_true(s >= 0)
+        and all_true(r >= 0)
     )
     if plain:
-        if _all(r == 0):
+        if all_true(r == 0):
             return wsd(lr, w, s, d, decay_shape=decay_type)
         return wsd(lr - low, w, s, d, decay_shape=decay_type) + low
     # HF measures the progress of each phase over max(1, length) steps.
-    rise = _wsd_warmup(warmup_type, low, lr, _max(w, 1))
-    fall = _wsd_decay(decay_type, lr, low, _max(d, 1), num_cycles)
-    if not _all(r >= 0):  # HF's max(0, ...) on both ramps
+    rise = _wsd_warmup(warmup_type, low, lr, maximum(w, 1))
+    fall = _wsd_decay(decay_type, lr, low, maximum(d, 1), num_cycles)
+    if not all_true(r >= 0):  # HF's max(0, ...) on both ramps
         rise, fall = clip(rise, low=0.0), clip(fall, low=0.0)
-    stable = _max(s, 0)
-    if not _all(s >= 0):  # a negative stable phase starts the decay part-way through
-        fall = shift(fall, _xp(s).minimum(s, 0))
-    ends = [w, w + stable, w + _max(s + d, stable)]
-    return join(rise, constant(lr), fall, constant(low), boundaries=_vec(ends))
+    stable = maximum(s, 0)
+    if not all_true(s >= 0):  # a negative stable phase starts the decay part-way through
+        fall = shift(fall, xp_of(s).minimum(s, 0))
+    ends = [w, w + stable, w + maximum(s + d, stable)]
+    return join(rise, constant(lr), fall, constant(low), boundaries=vec(ends))

@@ -18,6 +18,7 @@ fixture of ``conftest.py`` switches it on for each test.)
 
 from __future__ import annotations
 
+import functools
 import zlib
 
 import jax
@@ -367,3 +368,105 @@ def test_examples_build_schedules_and_plateau_rules():
         built = eval(text, names)  # the examples are this module's own source text
         assert isinstance(built, (sa.Schedule, compat.reduce_on_plateau)), text
         assert repr(built)
+
+
+# ----------------------------------------------------------------------------
+# Copies (the ``copy`` fixture of conftest.py): ChainedScheduler reads each scheduler's
+# base lr (and SequentialLR its first scheduler's) from the schedule alone, so a copy
+# that keeps none of its objects combines as the original does, and as braintools does.
+
+
+def _kind(name: str, **cfg):
+    """(braintools factory, schedalg factory) of one scheduler with fixed arguments."""
+    return (lambda: getattr(optim, name)(**cfg)), (lambda: getattr(compat, name)(**cfg))
+
+
+def _combined(name: str, members, *args):
+    return (
+        lambda: getattr(optim, name)([m[0]() for m in members], *args),
+        lambda: getattr(compat, name)([m[1]() for m in members], *args),
+    )
+
+
+_B = 0.05  # each scheduler's base lr, not the first one's: a chain divides by it
+# Every form a constructor builds (no milestones, total_iters=0, each CyclicLR and
+# OneCycleLR form included).
+_KINDS = {
+    "StepLR": _kind("StepLR", base_lr=_B, step_size=7, gamma=0.5),
+    "MultiStepLR": _kind("MultiStepLR", base_lr=_B, milestones=[10, 40], gamma=0.5),
+    "MultiStepLR-no-milestones": _kind("MultiStepLR", base_lr=_B, milestones=[]),
+    "ExponentialLR": _kind("ExponentialLR", base_lr=_B, gamma=0.99),
+    "ExponentialDecayLR": _kind(
+        "ExponentialDecayLR", base_lr=_B, decay_steps=20, decay_rate=0.5, transition_begin=10
+    ),
+    "CosineAnnealingLR": _kind("CosineAnnealingLR", base_lr=_B, T_max=100, eta_min=1e-4),
+    "PolynomialLR": _kind("PolynomialLR", base_lr=_B, total_iters=150, power=2.0),
+    "CosineAnnealingWarmRestarts": _kind(
+        "CosineAnnealingWarmRestarts", base_lr=_B, T_0=20, T_mult=2, eta_min=1e-4
+    ),
+    "PiecewiseConstantSchedule": _kind(
+        "PiecewiseConstantSchedule", base_lr=_B, boundaries=[20, 60], values=[0.1, 0.02, 0.004]
+    ),
+    "WarmupScheduler": _kind("WarmupScheduler", base_lr=_B, warmup_epochs=30, warmup_start_lr=1e-5),
+    "LinearLR": _kind("LinearLR", base_lr=_B, start_factor=0.2, end_factor=0.9, total_iters=30),
+    "LinearLR-0": _kind("LinearLR", base_lr=_B, start_factor=0.2, end_factor=0.9, total_iters=0),
+    "ConstantLR": _kind("ConstantLR", base_lr=_B, factor=0.5, total_iters=20),
+    "WarmupCosineSchedule": _kind(
+        "WarmupCosineSchedule", base_lr=_B, warmup_steps=20, total_steps=200, eta_min=1e-4
+    ),
+    "CyclicLR": _kind("CyclicLR", base_lr=0.01, max_lr=0.1, step_size_up=20),
+    "CyclicLR-unequal": _kind(
+        "CyclicLR", base_lr=0.01, max_lr=0.1, step_size_up=10, step_size_down=30, mode="triangular2"
+    ),
+    "CyclicLR-scale_fn": _kind(
+        "CyclicLR", base_lr=0.01, max_lr=0.1, step_size_up=20, scale_fn=lambda c: 1.0 / c
+    ),
+    "OneCycleLR": _kind("OneCycleLR", max_lr=0.1, total_steps=250),
+    "OneCycleLR-linear": _kind("OneCycleLR", max_lr=0.1, total_steps=250, anneal_strategy="linear"),
+    "ChainedScheduler": _combined(
+        "ChainedScheduler",
+        [
+            _kind("StepLR", base_lr=0.2, step_size=5, gamma=0.8),
+            _kind("ConstantLR", base_lr=0.3, factor=0.3, total_iters=9),
+        ],
+    ),
+    "SequentialLR": _combined(
+        "SequentialLR",
+        [
+            _kind("StepLR", base_lr=0.2, step_size=7, gamma=0.5),
+            _kind("ExponentialLR", base_lr=_B, gamma=0.9),
+        ],
+        [20],
+    ),
+}
+_FIRST = _kind("ExponentialLR", base_lr=0.02, gamma=0.995)
+
+
+@functools.cache
+def _chained_reading(kind: str) -> np.ndarray:
+    """braintools' ChainedScheduler of ``_FIRST`` and ``kind``."""
+    chain = optim.ChainedScheduler([_FIRST[0](), _KINDS[kind][0]()])
+    if kind != "SequentialLR":
+        return _read(chain)
+    with jax.disable_jit():  # brainstate's switch: far fewer recompilations
+        return _run(chain, 60)
+
+
+@pytest.mark.parametrize("kind", sorted(_KINDS))
+def test_a_copy_chains_as_the_original_and_as_braintools(kind, copy):
+    make = _KINDS[kind][1]
+    want = _chained_reading(kind)
+    original = _ours(compat.ChainedScheduler([_FIRST[1](), make()]))[: len(want)]
+    copied = _ours(compat.ChainedScheduler([_FIRST[1](), copy(make())]))[: len(want)]
+    np.testing.assert_array_equal(copied, original)
+    _close(copied, want, np.max(want))
+
+
+@pytest.mark.parametrize("kind", sorted(set(_KINDS) - {"SequentialLR"}))
+def test_a_copy_follows_a_milestone_as_the_original_and_as_braintools(kind, copy):
+    members, milestones = [_FIRST, _KINDS[kind]], [40]
+    want = _sequence_reading(members, milestones)
+    original = _ours(compat.SequentialLR([_FIRST[1](), _KINDS[kind][1]()], milestones))
+    copied = _ours(compat.SequentialLR([_FIRST[1](), copy(_KINDS[kind][1]())], milestones))
+    np.testing.assert_array_equal(copied, original)
+    _close(copied, want, np.max(want))

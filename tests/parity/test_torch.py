@@ -430,3 +430,131 @@ def test_jitted_evaluation_matches_eager_for_the_custom_pieces():
     steps = jnp.arange(STEPS)
     for s in schedules:
         np.testing.assert_allclose(sa.evaluate(s, steps), s(steps), rtol=1e-12)
+
+
+# ----------------------------------------------------------------------------
+# Copies (the ``copy`` fixture of conftest.py): SequentialLR and ChainedScheduler read a
+# scheduler's lr and torch's quirks from the schedule alone, so a copy that keeps none
+# of its objects combines as the original does, and as torch does.
+
+
+def _kind(name: str, **cfg):
+    """(torch factory, schedalg factory) of one scheduler with fixed arguments."""
+    return (
+        lambda opt: getattr(lrs, name)(opt, **cfg),
+        lambda lr: getattr(compat, name)(lr=lr, **cfg),
+    )
+
+
+def _lambda_kind(name: str, py_fn, jnp_fn):
+    return (
+        lambda opt: getattr(lrs, name)(opt, py_fn),
+        lambda lr: getattr(compat, name)(lr=lr, lr_lambda=jnp_fn),
+    )
+
+
+def _chain_kind(*members):
+    return (
+        lambda opt: lrs.ChainedScheduler([m[0](opt) for m in members]),
+        lambda lr: compat.ChainedScheduler([m[1](lr) for m in members]),
+    )
+
+
+# Every form a chainable constructor builds (total_iters=0 and no milestones included).
+_CHAINABLE_KINDS = {
+    "StepLR": _kind("StepLR", step_size=7, gamma=0.5),
+    "MultiStepLR": _kind("MultiStepLR", milestones=[10, 40, 40], gamma=0.5),
+    "MultiStepLR-no-milestones": _kind("MultiStepLR", milestones=[]),
+    "ConstantLR": _kind("ConstantLR", factor=0.5, total_iters=20),
+    "ConstantLR-0": _kind("ConstantLR", factor=0.5, total_iters=0),
+    "LinearLR": _kind("LinearLR", start_factor=0.2, end_factor=0.9, total_iters=30),
+    "LinearLR-0": _kind("LinearLR", start_factor=0.2, total_iters=0),
+    "ExponentialLR": _kind("ExponentialLR", gamma=0.99),
+    "PolynomialLR": _kind("PolynomialLR", total_iters=50, power=2.0),
+    "PolynomialLR-0": _kind("PolynomialLR", total_iters=0),
+    "CosineAnnealingLR": _kind("CosineAnnealingLR", T_max=400),  # eta_min=0 multiplies
+    "MultiplicativeLR": _lambda_kind(
+        "MultiplicativeLR",
+        lambda e: 0.98 if e % 3 == 0 else 0.999,
+        lambda e: jnp.where(e % 3 == 0, 0.98, 0.999),
+    ),
+    "ChainedScheduler": _chain_kind(
+        _kind("StepLR", step_size=5, gamma=0.8), _kind("ConstantLR", factor=0.3, total_iters=9)
+    ),
+}
+_FIRST = _kind("ExponentialLR", gamma=0.995)
+
+
+@pytest.mark.parametrize("kind", sorted(_CHAINABLE_KINDS))
+def test_a_copy_chains_as_the_original_and_as_torch(kind, copy):
+    make_torch, make_ours = _CHAINABLE_KINDS[kind]
+    lr = 0.1  # not 1: a chain divides by each scheduler's lr
+    want, _ = _torch_run(lambda opt: lrs.ChainedScheduler([_FIRST[0](opt), make_torch(opt)]), lr)
+    original = _ours(compat.ChainedScheduler([_FIRST[1](lr), make_ours(lr)]))
+    copied = _ours(compat.ChainedScheduler([_FIRST[1](lr), copy(make_ours(lr))]))
+    np.testing.assert_array_equal(copied, original)
+    _close(copied, want, lr)
+
+
+# Every form that follows a milestone (torch's restarts included).
+_SEQUENCE_KINDS = {
+    name: pair
+    for name, pair in _CHAINABLE_KINDS.items()
+    # torch divides by zero (see below); a chain cannot restart at a milestone.
+    if name not in ("LinearLR-0", "PolynomialLR-0", "ChainedScheduler")
+}
+_SEQUENCE_KINDS |= {
+    "CosineAnnealingLR-eta_min": _kind("CosineAnnealingLR", T_max=30, eta_min=1e-3),
+    "CosineAnnealingWarmRestarts": _kind("CosineAnnealingWarmRestarts", T_0=20, T_mult=2),
+    "LambdaLR": _lambda_kind("LambdaLR", lambda e: 0.97**e, lambda e: 0.97**e),
+}
+
+
+@pytest.mark.parametrize("kind", sorted(_SEQUENCE_KINDS))
+def test_a_copy_follows_a_milestone_as_the_original_and_as_torch(kind, copy):
+    make_torch, make_ours = _SEQUENCE_KINDS[kind]
+    lr, milestones = 0.1, [40]
+    want, _ = _torch_run(
+        lambda opt: lrs.SequentialLR(opt, [_FIRST[0](opt), make_torch(opt)], milestones), lr
+    )
+    original = _ours(compat.SequentialLR([_FIRST[1](lr), make_ours(lr)], milestones))
+    copied = _ours(compat.SequentialLR([_FIRST[1](lr), copy(make_ours(lr))], milestones))
+    np.testing.assert_array_equal(copied, original)
+    _close(copied, want, lr)
+
+
+@pytest.mark.parametrize("name", ["LinearLR", "PolynomialLR"])
+def test_a_copy_with_zero_total_iters_cannot_follow_a_milestone_either(name, copy):
+    make_torch, make_ours = _CHAINABLE_KINDS[f"{name}-0"]
+    with pytest.raises(ZeroDivisionError):
+        _torch_run(lambda opt: lrs.SequentialLR(opt, [_FIRST[0](opt), make_torch(opt)], [5]), 0.1)
+    rule = f"SequentialLR: {name} with total_iters=0 cannot follow a milestone"
+    for schedule in (make_ours(0.1), copy(make_ours(0.1))):
+        with pytest.raises(ValueError, match=rule):
+            compat.SequentialLR([_FIRST[1](0.1), schedule], [5])
+
+
+_SETS_THE_LR = {
+    "LambdaLR": lambda: compat.LambdaLR(lr=0.1, lr_lambda=lambda e: 0.9**e),
+    "CosineAnnealingLR": lambda: compat.CosineAnnealingLR(lr=0.1, T_max=10, eta_min=0.01),
+    "CosineAnnealingWarmRestarts": lambda: compat.CosineAnnealingWarmRestarts(lr=0.1, T_0=10),
+    "CyclicLR": lambda: compat.CyclicLR(base_lr=0.01, max_lr=0.1, step_size_up=5),
+    "CyclicLR-scale_fn": lambda: compat.CyclicLR(
+        base_lr=0.01, max_lr=0.1, step_size_up=5, scale_fn=lambda c: 1.0 / c
+    ),
+    "OneCycleLR": lambda: compat.OneCycleLR(max_lr=0.1, total_steps=100),
+    "SequentialLR": lambda: compat.SequentialLR(
+        [compat.StepLR(lr=0.1, step_size=3), compat.ExponentialLR(lr=0.1, gamma=0.9)], [5]
+    ),
+}
+
+
+@pytest.mark.parametrize("kind", sorted(_SETS_THE_LR))
+def test_a_copy_of_a_scheduler_that_sets_the_lr_is_refused_as_the_original(kind, copy):
+    messages = []
+    for schedule in (_SETS_THE_LR[kind](), copy(_SETS_THE_LR[kind]())):
+        with pytest.raises(ValueError) as err:
+            compat.ChainedScheduler([compat.StepLR(lr=0.1, step_size=3), schedule])
+        messages.append(str(err.value))
+    assert messages[0] == messages[1]
+    assert f"({kind.split('-')[0]}) sets the lr on each step" in messages[0]
