@@ -25,6 +25,7 @@ $(VENV)/.demo-installed: pyproject.toml Makefile | $(BIN)/python
 lint: $(VENV)/.test-installed
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
+	$(BIN)/mypy
 
 format: $(VENV)/.test-installed
 	$(BIN)/ruff format .

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import dataclasses
 from collections.abc import Callable
-from typing import Any
+from typing import Any, ClassVar
 
 import jax
 import jax.numpy as jnp
@@ -45,8 +45,28 @@ def require_schedule(fn: str, value: Any) -> None:
         raise ValueError(f"{fn}: schedule must be a schedule, got {value!r}")
 
 
+class _Operand(Schedule):
+    """A value-only node: ``schedule(t)`` with a number or another schedule's value,
+    the operand held in the field named by ``operand``."""
+
+    keeps_clock = True
+    operand: ClassVar[str]
+    schedule: Any  # declared by each subclass's fields
+
+    def _validate(self) -> None:
+        require_schedule(self.name, self.schedule)
+
+    def _values(self, step: ArrayLike) -> tuple[jax.Array, jax.Array]:
+        t = clock(step)
+        return self.schedule(t), _value(getattr(self, self.operand), t)
+
+    @property
+    def duration(self) -> Any:
+        return _duration(self.schedule, getattr(self, self.operand))
+
+
 @schedule_class
-class scale(Schedule):
+class scale(_Operand):
     """Product: ``schedule(t) * factor`` or ``schedule(t) * factor(t)``.
 
     With a schedule as ``factor`` this is PyTorch's ChainedScheduler. ``a * b`` and
@@ -57,21 +77,14 @@ class scale(Schedule):
         0.5
     """
 
-    keeps_clock = True
+    operand = "factor"
 
     schedule: Schedule
     factor: Any = dataclasses.field(metadata={"schedule": True})  # a number or a schedule
 
-    def _validate(self) -> None:
-        require_schedule("scale", self.schedule)
-
     def __call__(self, step: ArrayLike) -> jax.Array:
-        t = clock(step)
-        return self.schedule(t) * _value(self.factor, t)
-
-    @property
-    def duration(self) -> Any:
-        return _duration(self.schedule, self.factor)
+        value, factor = self._values(step)
+        return value * factor
 
 
 def scale_for_batch(
@@ -105,7 +118,7 @@ def scale_for_batch(
 
 
 @schedule_class
-class add(Schedule):
+class add(_Operand):
     """Sum: ``schedule(t) + other`` or ``schedule(t) + other(t)``; ``a + b`` builds it.
 
     Example:
@@ -113,21 +126,14 @@ class add(Schedule):
         1.5
     """
 
-    keeps_clock = True
+    operand = "other"
 
     schedule: Schedule
     other: Any = dataclasses.field(metadata={"schedule": True})  # a number or a schedule
 
-    def _validate(self) -> None:
-        require_schedule("add", self.schedule)
-
     def __call__(self, step: ArrayLike) -> jax.Array:
-        t = clock(step)
-        return self.schedule(t) + _value(self.other, t)
-
-    @property
-    def duration(self) -> Any:
-        return _duration(self.schedule, self.other)
+        value, other = self._values(step)
+        return value + other
 
 
 @schedule_class

@@ -299,8 +299,7 @@ def cmd_compare(args: argparse.Namespace) -> int:
         f"families' spread (sd of their means) {sep.between:.4f} vs seed sd {sep.within:.4f}: "
         f"ratio {sep.ratio:.2f}"
     )
-    print(f"wrote {result.report}")
-    print(f"wrote {result.figure}")
+    _wrote(result.report, result.figure)
     return 0
 
 
@@ -327,8 +326,7 @@ def cmd_find_lr(args: argparse.Namespace) -> int:
     )
     for name, lr in result.suggestions.items():
         print(f"  {name:<9} {lr:.3g}")
-    print(f"wrote {figure}")
-    print(f"wrote {table}")
+    _wrote(figure, table)
     return 0
 
 
@@ -434,6 +432,17 @@ def _law_out(out: str) -> str:
     return out
 
 
+def _read_law(path: str) -> Any:
+    from schedalg.laws._text import read_law
+
+    return read_law(path)
+
+
+def _wrote(*paths: str | None) -> None:
+    for path in paths:
+        print(f"wrote {path}")
+
+
 def _law_figure(path: str, title: str, ylabel: str, draw) -> str:
     from schedalg.plot import figure
 
@@ -472,17 +481,14 @@ def cmd_law_fit(args: argparse.Namespace) -> int:
     )  # fmt: skip
     print(table)
     print(f"objective {table.objective:.6g}")
-    print(f"wrote {law_path}")
-    print(f"wrote {figure}")
+    _wrote(law_path, figure)
     return 0
 
 
 def cmd_law_predict(args: argparse.Namespace) -> int:
     import numpy as np
 
-    from schedalg.laws._text import read_law
-
-    law = read_law(args.law)
+    law = _read_law(args.law)
     schedule = load_schedule(args.schedule)
     n = _positive("--steps", args.steps, 2)
     _positive("--points", args.points, 1)
@@ -504,16 +510,14 @@ def cmd_law_predict(args: argparse.Namespace) -> int:
                     ax.set_yscale("log")),
     )  # fmt: skip
     print(f"predicted loss at step {steps[-1]}: {_g(pred[-1])}")
-    print(f"wrote {table}")
-    print(f"wrote {figure}")
+    _wrote(table, figure)
     return 0
 
 
 def cmd_law_rank(args: argparse.Namespace) -> int:
     from schedalg import laws
-    from schedalg.laws._text import read_law
 
-    law = read_law(args.law)
+    law = _read_law(args.law)
     try:
         with open(args.schedules, encoding="utf-8") as f:
             lines = [line.strip() for line in f]
@@ -542,9 +546,8 @@ def cmd_law_optimize(args: argparse.Namespace) -> int:
 
     import schedalg as sa
     from schedalg import laws
-    from schedalg.laws._text import read_law
 
-    law = read_law(args.law)
+    law = _read_law(args.law)
     best = laws.optimize(
         law, args.steps, args.peak, args.warmup, family=args.family, floor=args.floor
     )
@@ -560,8 +563,7 @@ def cmd_law_optimize(args: argparse.Namespace) -> int:
     )  # fmt: skip
     print(repr(best.schedule))
     print(f"predicted final loss {best.loss:.6f} at step {args.steps - 1}")
-    print(f"wrote {saved}")
-    print(f"wrote {figure}")
+    _wrote(saved, figure)
     return 0
 
 

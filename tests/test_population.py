@@ -9,8 +9,6 @@ import os
 import subprocess
 import sys
 
-import flax.linen as nn
-import jax
 import jax.numpy as jnp
 import numpy as np
 import pytest
@@ -20,7 +18,7 @@ import schedalg as sa
 from schedalg.plateau import reduce_on_plateau
 from schedalg.train import Config, Dataset, load_data, train
 from schedalg.train.data import epoch_order
-from schedalg.train.population import conv3x3, flatten, member, train_population
+from schedalg.train.population import flatten, member, train_population
 from schedalg.train.step import apply_update, functions, init_state
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
@@ -55,31 +53,6 @@ def reference(schedule: sa.Schedule, data: Dataset, config: Config, seed: int) -
         val_loss.append(fns.evaluate(flat, data.x_val, data.y_val)["loss"])
     return {"flat": np.asarray(flat), "lr": np.asarray(lrs), "loss": np.asarray(losses),
             "val_loss": np.asarray(val_loss)}  # fmt: skip
-
-
-# ----------------------------------------------------------------------------
-# The model
-
-
-@pytest.mark.parametrize("channels", [3, 12])  # both ways of the kernel's gradient
-def test_conv3x3_equals_flax_conv_values_and_gradients(channels):
-    rng = np.random.default_rng(0)
-    x = jnp.asarray(rng.standard_normal((2, 5, 6, channels)), jnp.float32)
-    conv = nn.Conv(4, (3, 3), padding="SAME")
-    params = conv.init(jax.random.PRNGKey(1), x)["params"]
-    k, b = params["kernel"], params["bias"] + 0.1
-
-    def ours(x, k, b):
-        return jnp.sum(jnp.sin(conv3x3(x, k, b)))
-
-    def theirs(x, k, b):
-        return jnp.sum(jnp.sin(conv.apply({"params": {"kernel": k, "bias": b}}, x)))
-
-    expected = conv.apply({"params": {"kernel": k, "bias": b}}, x)
-    np.testing.assert_allclose(conv3x3(x, k, b), expected, rtol=1e-5, atol=1e-6)
-    grads = [jax.jit(jax.grad(f, (0, 1, 2)))(x, k, b) for f in (ours, theirs)]
-    for a, e in zip(*grads):
-        np.testing.assert_allclose(a, e, rtol=1e-4, atol=1e-5)
 
 
 # ----------------------------------------------------------------------------

@@ -435,6 +435,7 @@ def CyclicLR(
     up = step_size_up
     down = step_size_up if step_size_down is None else step_size_down
     standard = scale_fn is None
+    shape: sa.Schedule
     if bool(np.all(np.asarray(down) == np.asarray(up))):
         if standard:
             return sa.cyclic(base_lr, max_lr, up, mode=mode, gamma=gamma)
@@ -443,7 +444,7 @@ def CyclicLR(
         shape = _triangle(up, down)
         if standard and mode == "triangular2":
             shape = shape * sa.step(1.0, up + down, 0.5)
-    if not standard:
+    if scale_fn is not None:
         if scale_mode == "cycle":
             shape = shape * sa.custom(_PerCycle(scale_fn), period=up + down)
         else:

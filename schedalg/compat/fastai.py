@@ -132,9 +132,8 @@ def SchedExp(start: Any, end: Any, *, steps: Any = 1) -> Schedule:
     """
     require("SchedExp", "start", start, lambda v: v > 0, "> 0")
     require("SchedExp", "end", end, lambda v: v > 0, "> 0")
-    rate = np.asarray(end, dtype=np.float64) / np.asarray(start, dtype=np.float64)
-    rate = float(rate) if rate.ndim == 0 else rate
-    return sa.exponential(start, rate, steps, end=end)
+    ratio = np.asarray(end, dtype=np.float64) / np.asarray(start, dtype=np.float64)
+    return sa.exponential(start, float(ratio) if ratio.ndim == 0 else ratio, steps, end=end)
 
 
 @named

@@ -309,6 +309,7 @@ def MultiStepLRScheduler(
     require(name, "decay_t", decay_t, sorted_last, "sorted")
     require(name, "decay_rate", decay_rate, lambda v: v >= 0, ">= 0")
     milestones = concrete(decay_t)
+    main: sa.Schedule
     if milestones is not None and milestones.size == 0:
         main = sa.constant(lr)
     else:

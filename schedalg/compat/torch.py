@@ -509,8 +509,8 @@ def CyclicMomentum(
     )
 
 
-CyclicLR.__doc__ += _CYCLIC_DOC  # type: ignore[operator]
-CyclicMomentum.__doc__ += _CYCLIC_DOC  # type: ignore[operator]
+CyclicLR.__doc__ += _CYCLIC_DOC
+CyclicMomentum.__doc__ += _CYCLIC_DOC
 
 
 def _one_cycle(
@@ -650,8 +650,8 @@ def OneCycleMomentum(
     )
 
 
-OneCycleLR.__doc__ += _ONE_CYCLE_DOC  # type: ignore[operator]
-OneCycleMomentum.__doc__ += _ONE_CYCLE_DOC  # type: ignore[operator]
+OneCycleLR.__doc__ += _ONE_CYCLE_DOC
+OneCycleMomentum.__doc__ += _ONE_CYCLE_DOC
 
 
 # ----------------------------------------------------------------------------
@@ -692,7 +692,8 @@ def _product(*parts: _Scheduler | None, factor: Any = 1.0) -> _Scheduler | None:
     product of theirs, or None unless every part chains."""
     if not all(part is not None and part.chainable for part in parts):
         return None
-    return _Scheduler("ChainedScheduler", math.prod((p.lr for p in parts), start=factor), True)
+    lrs = [p.lr for p in parts if p is not None]
+    return _Scheduler("ChainedScheduler", math.prod(lrs, start=factor), True)
 
 
 def _read_scale(s: sa.scale) -> _Scheduler | None:
@@ -730,7 +731,7 @@ def _read_restart(s: sa.restart) -> _Scheduler | None:
     pieces = inner.pieces if isinstance(inner, sa.join) else ()
     if not (len(pieces) == 2 and all(isinstance(p, sa.cosine) for p in pieces)):
         return None
-    down = inner.pieces[0]  # CosineAnnealingLR's cosine from lr to eta_min
+    down = pieces[0]  # CosineAnnealingLR's cosine from lr to eta_min
     # With eta_min = 0 torch's step multiplies the lr, so the scheduler chains.
     return _Scheduler("CosineAnnealingLR", down.start, all_true(down.end == 0))
 

@@ -220,6 +220,7 @@ def get_cosine_with_hard_restarts_schedule_with_warmup(
     span = maximum(num_training_steps - num_warmup_steps, 1)
     if all_true(num_cycles == 1):
         return warmup(cosine(lr, 0.0, span), num_warmup_steps)
+    cycles: Schedule
     if all_true(num_cycles == 0):
         cycles = constant(lr)
     else:
@@ -390,6 +391,7 @@ def get_cosine_with_min_lr_schedule_with_warmup_lr_rate(
     floor = _floor(lr, min_lr, min_lr_rate)
     span = maximum(num_training_steps - num_warmup_steps, 1)
     wave = _wave(lr, floor, span, num_cycles)
+    s: Schedule
     if warmup_lr_rate is None:
         s = shift(warmup(wave, num_warmup_steps), -1)
         low = floor

@@ -31,6 +31,15 @@ def write_text(path: str, text: str) -> None:
     os.replace(tmp, path)
 
 
+def write_csv(path: str, header: list[str], rows: list[list[str]]) -> None:
+    """A CSV of ``header`` then ``rows``, replaced in one step (see :func:`write_text`)."""
+    out = io.StringIO()
+    writer = csv.writer(out, lineterminator="\n")
+    writer.writerow(header)
+    writer.writerows(rows)
+    write_text(path, out.getvalue())
+
+
 def _csv(rows: list[dict], columns: list[str]) -> str:
     out = io.StringIO()
     writer = csv.DictWriter(out, columns, extrasaction="ignore", lineterminator="\n")

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import functools
+from typing import Any
 
 import jax
 import numpy as np
@@ -13,22 +14,17 @@ from schedalg.train.data import Dataset, epoch_order
 from schedalg.train.run import Config
 from schedalg.train.step import OPTIMIZERS, functions
 
+#: The range test's defaults for this CNN (lr_find's own ramp goes to 10).
+DEFAULTS = {"start": 1e-6, "end": 1.0}
 
-def find_lr(
-    data: Dataset,
-    config: Config | None = None,
-    *,
-    start: float = 1e-6,
-    end: float = 1.0,
-    steps: int = 100,
-    mode: str = "exp",
-    smooth: float = 0.05,
-    diverge: float = 5.0,
-) -> LRFindResult:
+
+def find_lr(data: Dataset, config: Config | None = None, **options: Any) -> LRFindResult:
     """Runs :func:`schedalg.lr_finder.lr_find` on the CNN from its initial parameters.
 
     The batches are the first epoch's (``config.seed``), cycled; ``config.optimizer``
-    is the optimizer whose learning rate ramps from ``start`` to ``end`` over ``steps``.
+    is the optimizer whose learning rate ramps. ``options`` are ``lr_find``'s ``start``
+    (here 1e-6 by default), ``end`` (here 1.0), ``steps``, ``mode``, ``smooth`` and
+    ``diverge``.
 
     Returns:
         The :class:`~schedalg.lr_finder.LRFindResult` (suggestions, ``plot(path)``).
@@ -50,12 +46,7 @@ def find_lr(
         fns.init(config.seed),
         batches,
         functools.partial(factory, **fixed),
-        start=start,
-        end=end,
-        steps=steps,
-        mode=mode,
-        smooth=smooth,
-        diverge=diverge,
+        **{**DEFAULTS, **options},
     )
 
 

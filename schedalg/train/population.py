@@ -24,11 +24,13 @@ member: measured on this project's 2-core CPU, a ``vmap`` over many members runs
 slower per member than one model at a time (a vmapped convolution becomes a grouped
 convolution, which XLA's CPU backend runs slowly, and each member's activations leave
 the cache), while members one after the other inside the program run at the speed of a
-single model without a Python loop. The convolutions have a hand-written backward pass
-(:func:`conv3x3`) because XLA's CPU backend runs the convolutions of JAX's own
-backward pass 40-100x slower inside a loop body. The parameters have the layout of
-:class:`~schedalg.train.model.CNN` (``conv1/kernel`` ...), so
-:func:`~schedalg.train.step.functions` and the single-run tools read them.
+single model without a Python loop. The network is the CNN's own
+:func:`~schedalg.train.model.forward` with the convolution
+:func:`~schedalg.train.model.conv3x3`, whose backward pass is hand-written because XLA's
+CPU backend runs the convolutions of JAX's own backward pass 40-100x slower inside a
+loop body. The parameters have the layout of :class:`~schedalg.train.model.CNN`
+(``conv1/kernel`` ...), so :func:`~schedalg.train.step.functions` and the single-run
+tools read them.
 
 **Sharding**: the population axis is sharded over a 1-D ``jax.sharding.Mesh`` of all
 devices (``NamedSharding`` with ``PartitionSpec("pop")``, ``jax.shard_map``); each
@@ -77,6 +79,7 @@ from schedalg._tree import map_leaves
 from schedalg.optax import current
 from schedalg.plateau import reduce_on_plateau
 from schedalg.train.data import Dataset, epoch_order
+from schedalg.train.model import conv3x3, forward
 from schedalg.train.run import Config
 from schedalg.train.step import functions, optimizer
 
@@ -84,81 +87,6 @@ from schedalg.train.step import functions, optimizer
 CHUNK = 512
 #: Name of the population axis of the device mesh.
 AXIS = "pop"
-
-
-# ----------------------------------------------------------------------------
-# The model, written for populations
-
-
-_DIMS = ("NHWC", "HWIO", "NHWC")
-
-
-def _conv(x: jax.Array, kernel: jax.Array) -> jax.Array:
-    """A "same" 3x3 convolution in XLA's canonical layout (the only one XLA's CPU
-    backend runs at full speed inside a loop body)."""
-    return jax.lax.conv_general_dilated(x, kernel, (1, 1), "SAME", dimension_numbers=_DIMS)
-
-
-def _shifted(x: jax.Array) -> list[jax.Array]:
-    """The nine 3x3 taps of ``x`` (B, H, W, C) with zero padding, ordered (dy, dx)."""
-    h, w = x.shape[1], x.shape[2]
-    xp = jnp.pad(x, [(0, 0), (1, 1), (1, 1), (0, 0)])
-    return [xp[:, dy : dy + h, dx : dx + w, :] for dy in range(3) for dx in range(3)]
-
-
-@jax.custom_vjp
-def conv3x3(x: jax.Array, kernel: jax.Array, bias: jax.Array) -> jax.Array:
-    """``flax.linen.Conv(F, (3, 3))``: a 3x3 "same" convolution of ``x`` (B, H, W, C)
-    with ``kernel`` (3, 3, C, F), plus ``bias``, with a hand-written backward pass.
-
-    The backward pass JAX derives uses convolutions in transposed layouts, which XLA's
-    CPU backend runs 40-100x slower inside a loop body (``scan``, ``map``; measured on
-    this project's CPU). Here every piece stays canonical: ``dx`` is the convolution of
-    ``g`` with the flipped, transposed kernel, and ``dkernel[dy, dx] = tapᵀ @ g`` for
-    each of the nine shifted copies of ``x`` (one matrix product of all nine taps,
-    im2col, when ``C`` is small).
-
-    Example:
-        >>> import jax.numpy as jnp
-        >>> from schedalg.train.population import conv3x3
-        >>> y = conv3x3(jnp.ones((1, 4, 4, 1)), jnp.ones((3, 3, 1, 2)), jnp.zeros(2))
-        >>> y[0, 0, :, 0].tolist(), y[0, 1, :, 1].tolist()  # zero padding at the edges
-        ([4.0, 6.0, 6.0, 4.0], [6.0, 9.0, 9.0, 6.0])
-    """
-    return _conv(x, kernel) + bias
-
-
-def _conv_fwd(x, kernel, bias):
-    return _conv(x, kernel) + bias, (x, kernel)
-
-
-def _conv_bwd(res, g):
-    x, kernel = res
-    c, f = kernel.shape[2], kernel.shape[3]
-    dx = _conv(g, jnp.transpose(kernel[::-1, ::-1], (0, 1, 3, 2)))
-    g2 = g.reshape(-1, f)
-    taps = [t.reshape(-1, c) for t in _shifted(x)]
-    if c < 8:  # few channels: one product of all taps (im2col) beats nine thin ones
-        dkernel = jnp.concatenate(taps, axis=1).T @ g2
-    else:
-        dkernel = jnp.stack([t.T @ g2 for t in taps])
-    return dx, dkernel.reshape(kernel.shape), g2.sum(0)
-
-
-conv3x3.defvjp(_conv_fwd, _conv_bwd)
-
-
-def logits(params: dict, x: jax.Array, convs: int) -> jax.Array:
-    """The :class:`~schedalg.train.model.CNN` forward pass, with :func:`conv3x3`."""
-    for i in range(convs):
-        layer = params[f"conv{i + 1}"]
-        x = jax.nn.relu(conv3x3(x, layer["kernel"], layer["bias"]))
-    b, h, w, c = x.shape
-    h, w = h // 2, w // 2
-    x = x[:, : 2 * h, : 2 * w, :].reshape(b, h, 2, w, 2, c).mean(axis=(2, 4))
-    x = x.reshape(b, h * w * c)
-    x = jax.nn.relu(x @ params["dense1"]["kernel"] + params["dense1"]["bias"])
-    return x @ params["dense2"]["kernel"] + params["dense2"]["bias"]
 
 
 # ----------------------------------------------------------------------------
@@ -170,7 +98,7 @@ class _Spec:
     """The static part of the compiled epoch (hashable: a jit static argument)."""
 
     optimizer: str
-    convs: int
+    convs: int  # convolution layers (the layout tells forward; kept: bench/ builds _Spec)
     unravel: Callable
     block: int | None
 
@@ -185,7 +113,7 @@ def _member_epoch(spec: _Spec, member: tuple, xs, ys, xv, yv) -> tuple:
         x, y = batch
 
         def loss_fn(f):
-            out = logits(spec.unravel(f), x, spec.convs)
+            out = forward(spec.unravel(f), x, conv3x3)
             loss = optax.softmax_cross_entropy_with_integer_labels(out, y).mean()
             return loss, jnp.sum(jnp.argmax(out, -1) == y)
 
@@ -196,7 +124,7 @@ def _member_epoch(spec: _Spec, member: tuple, xs, ys, xv, yv) -> tuple:
         return (optax.apply_updates(flat, updates), opt_state), (lr, loss, correct)
 
     (flat, opt_state), logs = jax.lax.scan(step, (flat, opt_state), (xs, ys))
-    out = logits(spec.unravel(flat), xv, spec.convs)
+    out = forward(spec.unravel(flat), xv, conv3x3)
     val_loss = optax.softmax_cross_entropy_with_integer_labels(out, yv).mean()
     val_correct = jnp.sum(jnp.argmax(out, -1) == yv)
     return flat, opt_state, logs, (val_loss, val_correct)
@@ -360,6 +288,11 @@ def _put(x: Any, mesh: Mesh | None, spec: P) -> Any:
     return jax.make_array_from_callback(x.shape, NamedSharding(mesh, spec), lambda i: x[i])
 
 
+def _initial(fns: Any, seeds: np.ndarray) -> Callable[[np.ndarray], np.ndarray]:
+    """The initial flat parameters of the members at the given rows (one seed each)."""
+    return lambda rows: np.stack([fns.init(int(v)) for v in seeds[rows]])
+
+
 def _put_members(make: Callable[[np.ndarray], np.ndarray], size: int, mesh: Mesh | None) -> Any:
     """A population-sharded array whose rows ``make(rows)`` are built only where they
     live: with several processes each builds just its own members (initial parameters
@@ -369,9 +302,11 @@ def _put_members(make: Callable[[np.ndarray], np.ndarray], size: int, mesh: Mesh
     rows = np.arange(size)
     first = make(rows[:1])
     shape = (size, *first.shape[1:])
-    return jax.make_array_from_callback(
-        shape, NamedSharding(mesh, P(AXIS)), lambda i: make(rows[i[0]]).astype(first.dtype)
-    )
+
+    def piece(index: Any) -> np.ndarray:  # the rows of one device's slice
+        return make(rows[index[0]]).astype(first.dtype)
+
+    return jax.make_array_from_callback(shape, NamedSharding(mesh, P(AXIS)), piece)
 
 
 def _fetch(tree: Any) -> Any:
@@ -574,11 +509,7 @@ def train_population(
             index = np.minimum(np.arange(lo, lo + size), n - 1)  # padding repeats the last
             sched = _rows(flat_sched, index)
             chunk_seeds = flat_seeds[index]
-            flat = _put_members(
-                lambda rows, s=chunk_seeds: np.stack([fns.init(int(v)) for v in s[rows]]),
-                size,
-                mesh,
-            )
+            flat = _put_members(_initial(fns, chunk_seeds), size, mesh)
             sched_dev = jax.tree.map(lambda v: _put(v, mesh, P(AXIS)), sched)
             opt_state = init_fn(flat, sched_dev)
             rule = None if flat_rule is None else _rows(flat_rule, index)
@@ -589,7 +520,7 @@ def train_population(
                 # the checkpoint's metrics always; its states when it ends inside this chunk
                 opt_leaves, opt_def = jax.tree.flatten(opt_state)
                 order = epoch_order(config.seed, first % config.epochs, len(data.y_train))
-                template = {"scale": scale, "order": order}
+                template: dict[str, Any] = {"scale": scale, "order": order}
                 if pstate is not None:
                     template["plateau"] = [np.asarray(v) for v in jax.tree.leaves(pstate)]
                 state, saved = store.restore(
@@ -603,6 +534,7 @@ def train_population(
                         "the checkpoint was written by another version of the data order"
                     )
                 if first:
+                    assert state is not None  # restored whenever the chunk has begun
                     flat, opt_state = state["flat"], jax.tree.unflatten(opt_def, state["opt"])
                     scale = saved["scale"].astype(np.float32)
                     if pstate is not None:
@@ -636,7 +568,7 @@ def train_population(
                 step = c * config.epochs + epoch + 1
                 if store is not None and (step % checkpoint_every == 0 or step == total):
                     nxt = epoch_order(config.seed, (epoch + 1) % config.epochs, len(data.y_train))
-                    extra = {"scale": scale, "order": nxt}
+                    extra: dict[str, Any] = {"scale": scale, "order": nxt}
                     if pstate is not None:
                         extra["plateau"] = [np.asarray(v) for v in jax.tree.leaves(pstate)]
                     store.save(step, {"flat": flat, "opt": jax.tree.leaves(opt_state)},

@@ -54,7 +54,8 @@ class Config:
         checkpoint_every: also checkpoint every this many updates (0: at epoch ends only).
         features: channels of the two convolutions.
         hidden: width of the hidden dense layer.
-        conv: "lax" (``nn.Conv``) or "taps" (nine shifted matmuls, for vmapped populations).
+        conv: "lax" (XLA's convolution) or "taps" (one matmul over the nine shifted
+            taps, im2col; vmaps to batched matmuls). See :mod:`schedalg.train.model`.
     """
 
     epochs: int = 10

@@ -15,7 +15,7 @@ from __future__ import annotations
 import dataclasses
 import functools
 from collections.abc import Callable
-from typing import Any
+from typing import Any, cast
 
 import jax
 import jax.numpy as jnp
@@ -25,7 +25,7 @@ from jax.flatten_util import ravel_pytree
 
 from schedalg._core import Schedule
 from schedalg.optax import current, scheduled
-from schedalg.train.model import CNN
+from schedalg.train.model import CNN, init_like, layout
 
 #: name -> (optax factory, fixed hyperparameters). The learning rate is the schedule.
 OPTIMIZERS: dict[str, tuple[Callable[..., optax.GradientTransformation], dict]] = {
@@ -83,7 +83,7 @@ class Functions:
 
     size: int
     unravel: Callable[[jax.Array], Any]
-    init: Callable[[int], np.ndarray]
+    init: Callable[[int], jax.Array]
     gradients: Callable[..., tuple[jax.Array, jax.Array, jax.Array]]
     predict: Callable[..., tuple[jax.Array, jax.Array]]
 
@@ -110,45 +110,17 @@ class Functions:
         }
 
 
-def init_like(params: Any, seed: int) -> Any:
-    """Flax's default initialization, drawn with NumPy: LeCun-normal kernels, zero biases.
-
-    Kernels: normal truncated at two standard deviations with variance ``1 / fan_in``
-    (``fan_in`` = product of all axes but the last), as ``nn.initializers.lecun_normal``;
-    biases: zeros. NumPy rather than ``model.init``: compiling JAX's threefry sampler
-    takes seconds on CPU, drawing 40k numbers with NumPy takes microseconds. The
-    values depend only on ``seed`` and the shapes.
-    """
-    rng = np.random.default_rng(seed)
-
-    def draw(path: tuple, leaf: np.ndarray) -> np.ndarray:
-        if jax.tree_util.keystr(path).endswith("['bias']"):
-            return np.zeros(leaf.shape, leaf.dtype)
-        fan_in = int(np.prod(leaf.shape[:-1]))
-        z = rng.standard_normal(leaf.shape)
-        bad = np.abs(z) > 2.0
-        while bad.any():  # resample outside [-2, 2]: a truncated normal
-            z[bad] = rng.standard_normal(int(bad.sum()))
-            bad = np.abs(z) > 2.0
-        std = np.sqrt(1.0 / fan_in) / 0.87962566103423978  # std of N(0,1) truncated at 2
-        return (z * std).astype(leaf.dtype)
-
-    return jax.tree_util.tree_map_with_path(draw, params)
-
-
 @functools.lru_cache(maxsize=16)
 def functions(model: CNN, image_shape: tuple[int, ...]) -> Functions:
     """Jitted gradient and prediction functions for ``model`` (cached per shape)."""
-    example = jnp.zeros((1, *image_shape), jnp.float32)
-    shapes = jax.eval_shape(model.init, jax.random.PRNGKey(0), example)
-    zeros = jax.tree.map(lambda s: np.zeros(s.shape, s.dtype), shapes["params"])
+    zeros = layout(model, image_shape)
     flat_zeros, unravel = ravel_pytree(zeros)
 
-    def init(seed: int) -> np.ndarray:
+    def init(seed: int) -> jax.Array:
         return ravel_pytree(init_like(zeros, seed))[0]
 
     def logits(flat: jax.Array, x: jax.Array) -> jax.Array:
-        return model.apply({"params": unravel(flat)}, x)
+        return cast(jax.Array, model.apply({"params": unravel(flat)}, x))
 
     @jax.jit
     def gradients(flat, x, y):

@@ -54,7 +54,7 @@ from schedalg._batch import batch_shape, check
 from schedalg._core import Schedule
 from schedalg._tree import leaf_fields, main, role_path
 from schedalg.train.data import Dataset
-from schedalg.train.files import check_writable, write_text
+from schedalg.train.files import check_writable, write_csv, write_text
 from schedalg.train.population import CHUNK, PopulationResult, member, train_population
 from schedalg.train.run import Config
 
@@ -387,16 +387,9 @@ def _fmt(x: Any) -> str:
 
 def write_results(result: SweepResult, base: Schedule, out_dir: str) -> dict[str, str]:
     """The table (CSV and markdown), the figure and a JSON summary; returns the paths."""
-    import csv
-    import io
-
     columns, rows = _rows(result)
-    buf = io.StringIO()
-    writer = csv.writer(buf, lineterminator="\n")
-    writer.writerow(columns)
-    writer.writerows(rows)
     files = {"csv": os.path.join(out_dir, "results.csv")}
-    write_text(files["csv"], buf.getvalue())
+    write_csv(files["csv"], columns, rows)
     pop, cfg = result.population, result.population.config
     better = "higher" if METRICS[result.metric] else "lower"
     lines = [
