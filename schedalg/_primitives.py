@@ -37,6 +37,7 @@ __all__ = [
     "exponential",
     "inverse_sqrt",
     "inverse_time",
+    "power",
     "tanh",
 ]
 
@@ -286,6 +287,58 @@ class inverse_time(Schedule):
         t = clock(step)
         p = fl(floordiv(t, self.steps)) if self.staircase else fl(t) / fl(self.steps)
         return fl(self.start) / (1.0 + fl(self.rate) * p)
+
+    @property
+    def duration(self) -> None:
+        return None
+
+
+@schedule_class
+class power(Schedule):
+    """The power scheduler: ``min(peak, a * n ** b)`` with ``n = t * tokens_per_step``.
+
+    A power law in the tokens (or steps) seen so far, capped at ``peak``: with ``b < 0``
+    it holds ``peak`` until ``a * n ** b`` falls below it, then decays as ``n ** b``
+    (``n = 0`` gives ``peak``). Shen et al. fit ``a`` and ``b`` once (``b = -0.51``) and
+    reuse them across batch sizes and token counts, since ``n`` counts tokens; with the
+    default ``tokens_per_step = 1``, ``n`` is the step. Their full schedule adds a
+    warmup and a final decay: ``warmup(join(power(...), ...), ...)``.
+
+    Args:
+        peak: the cap (the largest value).
+        a: the power law's coefficient (> 0).
+        b: its exponent (negative decays; 0 is the constant ``min(peak, a)``).
+        tokens_per_step: tokens per step, so that ``n`` counts tokens (> 0; 1: steps).
+
+    Example:
+        >>> s = power(0.02, 4.0, -0.51, tokens_per_step=2**20)
+        >>> float(s(0)), round(float(s(1000)), 7)
+        (0.02, 0.0001003)
+
+    References:
+        Shen et al., "Power Scheduler: A Batch Size and Token Number Agnostic Learning
+        Rate Scheduler", 2024 (arXiv:2408.13359).
+    """
+
+    roles = {"peak": "peak", "exponent": "b"}
+
+    peak: Any
+    a: Any
+    b: Any
+    _: dataclasses.KW_ONLY
+    tokens_per_step: Any = 1
+
+    def _validate(self) -> None:
+        require("power", "a", self.a, _positive, "> 0")
+        require("power", "tokens_per_step", self.tokens_per_step, _positive, "> 0")
+
+    def __call__(self, step: ArrayLike) -> jax.Array:
+        n = fl(clock(step)) * fl(self.tokens_per_step)
+        a, b = fl(self.a), fl(self.b)
+        seen = n > 0
+        law = a * jnp.exp(b * jnp.log(jnp.where(seen, n, 1.0)))  # log(1): no NaN at n = 0
+        at_zero = jnp.where(b < 0, jnp.inf, jnp.where(b == 0, a, 0.0))  # the limit of n ** b
+        return jnp.minimum(fl(self.peak), jnp.where(seen, law, at_zero))
 
     @property
     def duration(self) -> None:

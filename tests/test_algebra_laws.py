@@ -13,6 +13,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 import schedalg as sa
+from tests import catalogue
 
 SETTINGS = settings(
     max_examples=20,
@@ -27,7 +28,7 @@ def values(s, t=T):
 
 
 # ----------------------------------------------------------------------------
-# Strategies: valid parameters and random schedule trees.
+# Strategies: valid parameters and random schedule trees (tests/catalogue.py).
 
 
 def f32(low, high):
@@ -36,126 +37,22 @@ def f32(low, high):
 
 
 number = f32(-2.0, 2.0)
-positive = f32(0.0625, 2.0)
 length = st.integers(1, 300)
 
 
-@st.composite
-def sorted_ints(draw):
-    return sorted(draw(st.lists(st.integers(0, 600), min_size=1, max_size=4)))
-
-
-@st.composite
-def primitives(draw):
-    """One primitive with valid random parameters (bounded or not)."""
-    kind = draw(st.sampled_from(sorted(_MAKERS)))
-    return _MAKERS[kind](draw)
-
-
-def _knots(draw, extra):
-    bounds = draw(sorted_ints())
-    vals = draw(st.lists(number, min_size=len(bounds) + extra, max_size=len(bounds) + extra))
-    return bounds, vals
-
-
-_MAKERS = {
-    "constant": lambda d: sa.constant(d(number)),
-    "linear": lambda d: sa.linear(d(number), d(number), d(length)),
-    "cosine": lambda d: sa.cosine(d(number), d(number), d(length), exponent=d(positive)),
-    "polynomial": lambda d: sa.polynomial(d(number), d(number), d(length), power=d(positive)),
-    "exponential": lambda d: sa.exponential(
-        d(number),
-        d(f32(0.5, 1.0)),  # growth overflows at 1e5 steps
-        d(length),
-        staircase=d(st.booleans()),
-        end=d(st.none() | positive),
-    ),
-    "step": lambda d: sa.step(d(number), d(length), d(f32(0.0, 1.0))),
-    "multistep": lambda d: sa.multistep(d(number), d(sorted_ints()), d(positive)),
-    "piecewise_constant": lambda d: sa.piecewise_constant(*_knots(d, 1)),
-    "piecewise_linear": lambda d: sa.piecewise_linear(*_knots(d, 0)),
-    "inverse_sqrt": lambda d: sa.inverse_sqrt(d(number), d(length)),
-    "inverse_time": lambda d: sa.inverse_time(
-        d(number), d(positive), d(length), staircase=d(st.booleans())
-    ),
-    "cyclic": lambda d: sa.cyclic(
-        d(number),
-        d(number),
-        d(length),
-        d(st.none() | length),
-        mode=d(st.sampled_from(["triangular", "triangular2", "exp_range"])),
-        gamma=d(f32(0.984375, 1.0)),
-    ),
-    "one_cycle": lambda d: sa.one_cycle(
-        d(number),
-        d(number),
-        d(number),
-        d(st.integers(4, 400)),
-        pct_up=d(f32(0.0625, 0.5)),
-        shape=d(st.sampled_from(["cos", "linear"])),
-        three_phase=d(st.booleans()),
-    ),
-    "wsd": lambda d: sa.wsd(
-        d(number),
-        d(st.integers(0, 100)),
-        d(st.integers(0, 100)),
-        d(length),
-        end=d(number),
-        decay_shape=d(st.sampled_from(["linear", "cosine", "1-sqrt"])),
-    ),
-}
+def schedules(depth=2):
+    """A random tree of primitives and combinators of every class in tests/catalogue.py
+    with a text form, values drawn from ``number``. (Not ``custom``: a user's function
+    need not give the same bits in every compiled context, which the laws compare.)"""
+    levels = catalogue.Levels(high=number, low=number)
+    leaves = catalogue.primitives(levels)
+    if depth == 0:
+        return leaves
+    return st.one_of(leaves, catalogue.combinators(levels, schedules(depth - 1)))
 
 
 def bounded(s):
     return s.duration is not None
-
-
-@st.composite
-def schedules(draw, depth=2):
-    """A random tree of primitives and combinators."""
-    if depth == 0 or draw(st.booleans()):
-        return draw(primitives())
-    inner = draw(schedules(depth=depth - 1))
-    kind = draw(st.sampled_from(["join", "warmup", "restart", "scale", "add", "clip", "time"]))
-    if kind == "join":
-        other = draw(schedules(depth=depth - 1))
-        if bounded(inner):
-            return sa.join(inner, other)
-        return sa.join(inner, other, boundaries=[draw(length)])
-    if kind == "warmup":
-        shape = draw(st.sampled_from(["linear", "cosine", "1-sqrt", "exponential", "constant"]))
-        start = draw(positive) if shape == "exponential" else draw(number)
-        return sa.warmup(
-            inner, draw(st.integers(0, 50)), start=start, shape=shape, prefix=draw(st.booleans())
-        )
-    if kind == "restart":
-        # the schedule's own duration can be the period only when it is positive
-        own = bounded(inner) and bool(np.all(np.asarray(inner.duration) > 0))
-        period = None if own and draw(st.booleans()) else draw(length)
-        return sa.restart(
-            inner,
-            period,
-            mult=draw(st.sampled_from([1, 1.0, 1.5, 2, 3])),
-            decay=draw(f32(0.0, 1.0)),
-            limit=draw(st.none() | st.integers(1, 4)),
-        )
-    if kind == "scale":
-        return sa.scale(inner, draw(number | schedules(depth=depth - 1)))
-    if kind == "add":
-        return sa.add(inner, draw(number | schedules(depth=depth - 1)))
-    if kind == "clip":
-        low = draw(st.none() | f32(-2.0, 0.0))
-        return sa.clip(
-            inner,
-            low=low,
-            high=draw(st.none() | f32(0.0, 2.0)),
-        )
-    transform = draw(st.sampled_from(["shift", "stretch", "per_epoch"]))
-    if transform == "shift":
-        return sa.shift(inner, draw(st.integers(-100, 100)))
-    if transform == "stretch":
-        return sa.stretch(inner, draw(f32(0.25, 4.0)))
-    return sa.per_epoch(inner, draw(st.integers(1, 20)))
 
 
 def bounded_schedules(depth=2):

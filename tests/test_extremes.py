@@ -14,6 +14,7 @@ import pytest
 
 import schedalg as sa
 from schedalg import _core
+from tests.catalogue import CATALOGUE, reference, stored
 
 MAX32 = 2**31 - 1
 BIG = 2**40 + 12345
@@ -228,258 +229,16 @@ def test_zero_length_pieces_and_phases():
 
 
 # ----------------------------------------------------------------------------
-# Every schedule class at 0, 1, its boundaries +-1, 2**31 - 1 and 2**40, against a
-# plain-Python float64 model of each class (exact integers for floors and cycles).
-
-
-def _frac(t, steps):
-    return min(max(t / steps, 0.0), 1.0) if steps > 0 else 1.0
-
-
-def _half_cos(frac):
-    return 0.5 * (1.0 + math.cos(math.pi * frac))
-
-
-def _anneal(start, end, frac, shape):
-    if shape in ("cos", "cosine"):
-        return end + (start - end) * _half_cos(frac)
-    if shape == "constant":
-        return end if frac >= 1.0 else start
-    if shape == "1-sqrt":
-        return start + (end - start) * math.sqrt(frac)
-    if shape == "exponential":
-        return start * (end / start) ** frac
-    return start + (end - start) * frac
-
-
-def _num(x):
-    return np.asarray(x).tolist()  # a Python number, or a list of them
-
-
-def _cycle(t, period, mult):
-    """(k, local, length) of the cycle holding t; cycle j lasts period * mult**j."""
-    if mult == 1:
-        k = t // period
-        return k, t - k * period, period
-    k, start, length = 0, 0, period
-    while t >= start + length:
-        start, length, k = start + length, length * mult, k + 1
-    return k, t - start, length
-
-
-def model(s, t):
-    """The value of ``s`` at step ``t`` from the formulas in its docstring."""
-    t = max(t, 0)
-    f = {f.name: getattr(s, f.name) for f in dataclasses.fields(s)}
-    f = {k: v if isinstance(v, (sa.Schedule, str, list, tuple)) else _num(v) for k, v in f.items()}
-    name = type(s).__name__
-    if name == "constant":
-        return f["value"]
-    if name == "linear":
-        return f["start"] + (f["end"] - f["start"]) * t / f["steps"] if t < f["steps"] else f["end"]
-    if name == "cosine":
-        x = _half_cos(_frac(t, f["steps"])) ** f["exponent"]
-        return f["end"] + (f["start"] - f["end"]) * x
-    if name == "polynomial":
-        x = (1.0 - _frac(t, f["steps"])) ** f["power"]
-        return f["end"] + (f["start"] - f["end"]) * x
-    if name in ("exponential", "inverse_time"):
-        p = t // f["steps"] if f["staircase"] else t / f["steps"]
-        if name == "inverse_time":
-            return f["start"] / (1.0 + f["rate"] * p)
-        v = f["start"] * f["rate"] ** p
-        end = f["end"]
-        return v if end is None else (max(v, end) if f["rate"] < 1 else min(v, end))
-    if name == "step":
-        return f["start"] * f["factor"] ** (t // f["every"])
-    if name == "multistep":
-        return f["start"] * f["factor"] ** sum(t >= m for m in f["milestones"])
-    if name == "piecewise_constant":
-        return list(f["values"])[sum(t >= b for b in f["boundaries"])]
-    if name == "piecewise_linear":
-        return float(np.interp(float(t), list(f["boundaries"]), list(f["values"])))
-    if name == "inverse_sqrt":
-        return f["peak"] / math.sqrt(max(1.0, t / f["timescale"]))
-    if name == "cyclic":
-        up = f["up"]
-        down = up if f["down"] is None else f["down"]
-        k, p = divmod(t, up + down)
-        r = p / up if p <= up else (up + down - p) / down
-        r *= {"triangular": 1.0, "triangular2": 0.5**k, "exp_range": f["gamma"] ** t}[f["mode"]]
-        return f["low"] + (f["high"] - f["low"]) * r
-    if name == "one_cycle":
-        n, u, shape = f["steps"], f["pct_up"] * f["steps"], f["shape"]
-        if t < u:
-            return _anneal(f["start"], f["peak"], _frac(t, u), shape)
-        if not f["three_phase"]:
-            return _anneal(f["peak"], f["end"], _frac(t - u, n - u), shape)
-        if t < 2 * u:
-            return _anneal(f["peak"], f["start"], _frac(t - u, u), shape)
-        return _anneal(f["start"], f["end"], _frac(t - 2 * u, n - 2 * u), shape)
-    if name == "wsd":
-        w, st = f["warmup"], f["stable"]
-        if t < w:
-            return f["start"] + (f["peak"] - f["start"]) * t / w
-        if t < w + st:
-            return f["peak"]
-        return _anneal(f["peak"], f["end"], _frac(t - w - st, f["decay"]), f["decay_shape"])
-    if name == "tanh":
-        x = _frac(t, f["steps"])
-        z = f["lower"] * (1.0 - x) + f["upper"] * x
-        return f["end"] + (f["start"] - f["end"]) * 0.5 * (1.0 - math.tanh(z))
-    if name == "join":
-        pieces = f["pieces"]
-        if f["boundaries"] is None:
-            starts = np.cumsum([0] + [_num(p.duration) for p in pieces[:-1]]).tolist()
-        else:
-            starts = [0] + [_num(b) for b in f["boundaries"]]
-        i = sum(t >= b for b in starts[1:])
-        return model(pieces[i], t - starts[i])
-    inner = f.get("schedule")
-    if name == "warmup":
-        w = f["steps"]
-        if t < w:
-            x = {"t/W": _frac(t, w), "(t+1)/W": _frac(t + 1, w)}.get(f["ramp"])
-            x = _frac(t + 1, w + 1) if x is None else x  # "(t+1)/(W+1)"
-            if f["shape"] == "1-sqrt":
-                return f["start"] + (model(inner, 0) - f["start"]) * (1.0 - math.sqrt(1.0 - x))
-            return _anneal(f["start"], model(inner, 0), x, f["shape"])
-        return model(inner, t - w if f["prefix"] else t)
-    if name == "restart":
-        period = _num(inner.duration) if f["period"] is None else f["period"]
-        reference = period if inner.duration is None else _num(inner.duration)
-        k, local, length = _cycle(t, period, f["mult"])
-        if f["limit"] is not None and k >= f["limit"]:
-            k, local, length = f["limit"] - 1, reference, reference
-        v, gain, floor = model(inner, local * reference / length), f["decay"] ** k, f["floor"]
-        if floor is None or gain == 1:
-            return v * gain
-        p = model(inner, 0)
-        return floor if p == floor else floor + (v - floor) * (p * gain - floor) / (p - floor)
-    if name == "cooldown":
-        total = _num(inner.duration) if f["total"] is None else f["total"]
-        begin = total - f["steps"]
-        x = _frac(t - begin, f["steps"])
-        shaped = {"linear": 1.0 - x, "cosine": _half_cos(x), "1-sqrt": 1.0 - math.sqrt(x)}
-        return model(inner, t) * (1.0 if t < begin else shaped[f["shape"]])
-    if name in ("scale", "add"):
-        other = f["factor" if name == "scale" else "other"]
-        other = model(other, t) if isinstance(other, sa.Schedule) else other
-        return model(inner, t) * other if name == "scale" else model(inner, t) + other
-    if name == "clip":
-        v = model(inner, t)
-        v = v if f["low"] is None else max(v, f["low"])
-        return v if f["high"] is None else min(v, f["high"])
-    if name == "shift":
-        return model(inner, t - f["steps"])
-    if name == "stretch":
-        return model(inner, t / f["factor"])
-    if name == "per_epoch":
-        return model(inner, t // f["steps_per_epoch"])
-    if name == "warp":
-        span = _num(inner.duration)
-        return model(inner, span * _frac(t, span) ** f["power"])
-    if name == "repeat":
-        rewind = f["every"] if f["rewind"] is None else f["rewind"]
-        return model(inner, t - rewind * (t // f["every"]))
-    if name == "stretch_cycles":
-        span = _num(inner.duration)
-        return model(inner, t / max(1, -(-t // span)))
-    if name == "custom":
-        return _num(s.fn(np.float64(t), **{k: _num(v) for k, v in s.params.items()}))
-    raise AssertionError(f"no model for {name}")
-
-
-def _decay(t, base, steps):
-    return base / (1.0 + t / steps)
+# Every schedule class at 0, 1, its boundaries +-1, 2**31 - 1 and 2**40, against the
+# float64 reference of each class in tests/catalogue.py (exact integers for floors and
+# cycles).
 
 
 def catalogue():
-    """(id, schedule, boundaries): each class at least once, each option that changes
-    the formula at least once; the boundaries are where the formula changes."""
-    cos = sa.cosine(1.0, 0.1, 1000)
-    lin = sa.linear(0.0, 1.0, 100)
-    return [
-        ("constant", sa.constant(0.3), []),
-        ("linear", sa.linear(1.0, 0.1, 1000), [1000]),
-        ("cosine", sa.cosine(1.0, 0.1, 1000, exponent=2.0), [500, 1000]),
-        ("polynomial", sa.polynomial(1.0, 0.0, 1000, power=2.0), [1000]),
-        ("exponential", sa.exponential(1.0, 0.5, 100, end=0.01), [100, 664, 665]),
-        ("exponential_stairs", sa.exponential(1.0, 0.5, 100, staircase=True), [100, 200]),
-        ("step", sa.step(1.0, 100, 0.5), [100, 200]),
-        ("multistep", sa.multistep(1.0, [10, 300, 300, 5000], 0.5), [10, 300, 5000]),
-        ("piecewise_constant", sa.piecewise_constant([10, 300], [1.0, 2.0, 0.5]), [10, 300]),
-        (
-            "piecewise_linear",
-            sa.piecewise_linear([10, 300, 1000], [0.0, 2.0, 1.0]),
-            [10, 300, 1000],
-        ),
-        ("inverse_sqrt", sa.inverse_sqrt(1.0, 100), [100]),
-        ("inverse_time", sa.inverse_time(1.0, 0.5, 100), [100]),
-        ("inverse_time_stairs", sa.inverse_time(1.0, 0.5, 100, staircase=True), [100, 200]),
-        ("cyclic", sa.cyclic(0.1, 1.0, 100, 300), [100, 400, 500, 800]),
-        ("cyclic2", sa.cyclic(0.1, 1.0, 100, mode="triangular2"), [100, 200, 300]),
-        ("cyclic_exp", sa.cyclic(0.1, 1.0, 100, mode="exp_range", gamma=0.999), [100, 200]),
-        ("one_cycle", sa.one_cycle(0.1, 1.0, 1e-4, 1000), [300, 1000]),
-        (
-            "one_cycle_3",
-            sa.one_cycle(0.1, 1.0, 1e-3, 1000, shape="linear", three_phase=True),
-            [300, 600, 1000],
-        ),
-        ("wsd", sa.wsd(1.0, 100, 500, 400, end=0.1, decay_shape="cosine"), [100, 600, 1000]),
-        ("wsd_sqrt", sa.wsd(1.0, 100, 500, 400, decay_shape="1-sqrt"), [100, 600, 1000]),
-        (
-            "wsd_exp_start",
-            sa.wsd(1.0, 100, 500, 400, start=0.1, end=0.01, decay_shape="exponential"),
-            [100, 600, 1000],
-        ),
-        ("wsd_zero", sa.wsd(1.0, 0, 0, 0, end=0.2), [0]),
-        ("linear_zero", sa.linear(1.0, 0.1, 0), [0]),
-        ("tanh", sa.tanh(1.0, 0.0, 1000), [1000]),
-        ("join", sa.join(lin, cos), [100, 1100]),
-        ("join_at", sa.join(sa.constant(1.0), sa.linear(2.0, 0.0, 10), boundaries=[50]), [50, 60]),
-        ("warmup", sa.warmup(cos, 100), [100, 1100]),
-        ("warmup_over", sa.warmup(cos, 100, start=0.01, shape="cosine", prefix=False), [100, 1000]),
-        ("warmup_constant", sa.warmup(cos, 100, start=0.01, shape="constant"), [100, 1100]),
-        ("warmup_1_sqrt", sa.warmup(cos, 100, start=0.01, shape="1-sqrt"), [100, 1100]),
-        ("warmup_llm_c", sa.warmup(cos, 100, ramp="(t+1)/W"), [99, 100, 1100]),
-        ("warmup_nanogpt", sa.warmup(cos, 100, ramp="(t+1)/(W+1)", prefix=False), [100, 1000]),
-        ("restart", sa.restart(cos), [1000, 2000]),
-        ("restart_mult2", sa.restart(cos, mult=2, decay=0.5), [1000, 3000, 7000]),
-        ("restart_limit", sa.restart(lin, 500, mult=2, limit=3), [500, 1500, 3500]),
-        ("restart_mult1.5", sa.restart(cos, mult=1.5), [1000, 2500, 4750]),
-        ("restart_floor", sa.restart(cos, mult=2, decay=0.5, floor=0.1), [1000, 3000, 7000]),
-        ("cooldown", sa.cooldown(cos, 200), [800, 1000]),
-        (
-            "cooldown_cosine",
-            sa.cooldown(sa.inverse_sqrt(1.0, 100), 300, 1000, shape="cosine"),
-            [100, 700, 1000],
-        ),
-        ("cooldown_1_sqrt", sa.cooldown(sa.constant(0.5), 250, 1000, shape="1-sqrt"), [750, 1000]),
-        ("scale", sa.scale(sa.inverse_sqrt(1.0, 100), 3.0), [100]),
-        ("scale_schedule", sa.scale(cos, sa.step(1.0, 300, 0.5)), [300, 1000]),
-        ("add", sa.add(cos, 0.1), [1000]),
-        ("add_schedule", sa.add(cos, sa.linear(0.5, 0.0, 300)), [300, 1000]),
-        ("clip", sa.clip(sa.linear(1.0, 0.0, 1000), low=0.2, high=0.9), [100, 800, 1000]),
-        ("shift", sa.shift(sa.linear(0.0, 1.0, 1000), 100), [100, 1100]),
-        ("shift_back", sa.shift(cos, -500), [500]),
-        ("stretch", sa.stretch(sa.step(1.0, 100, 0.5), 3), [300, 600]),
-        ("per_epoch", sa.per_epoch(sa.step(1.0, 1, 0.5), 50), [50, 100]),
-        ("custom", sa.custom(_decay, base=1.0, steps=100.0, duration=100), [100]),
-        ("warp", sa.warp(sa.cosine(1.0, 0.0, 1000), 2.0), [1000]),
-        ("repeat", sa.repeat(lin, 50, rewind=30), [50, 100, 150]),
-        ("stretch_cycles", sa.stretch_cycles(sa.polynomial(1.0, 0.1, 100, power=2.0)), [100, 200]),
-    ]
-
-
-def _stored(s, dtype):
-    """``s`` with its float leaves rounded to ``dtype``, as evaluation sees them."""
-
-    def rounded(x):
-        x = np.asarray(x)
-        return x.astype(dtype).astype(np.float64) if x.dtype.kind == "f" else x
-
-    return jax.tree.map(rounded, s)
+    """(id, schedule, boundaries): the variants of tests/catalogue.py, each class at least
+    once, each option that changes the formula at least once; the boundaries are where
+    the formula changes."""
+    return [v for entry in CATALOGUE.values() for v in entry.variants]
 
 
 def _probes(boundaries, top):
@@ -494,7 +253,7 @@ def _check_catalogue(top, int_dtype, dtype, rtol, atol):
     jitted = jax.jit(lambda ss, ts: [s(t) for s, t in zip(ss, ts)])(schedules, probes)
     bad = []
     for (name, s, _), t, in_jit in zip(named, probes, jitted):
-        want = np.array([model(_stored(s, dtype), int(x)) for x in t])
+        want = reference(stored(s, dtype), t)
         for how, got in (("eager", s(t)), ("jit", in_jit)):
             got = np.asarray(got)
             ok = np.isclose(got, want, rtol=rtol, atol=atol) & np.isfinite(got)
@@ -532,6 +291,17 @@ def test_every_schedule_at_zero_one_boundaries_and_2_pow_40_under_x64(x64):
 
 # ----------------------------------------------------------------------------
 # Growing restarts: every cycle boundary up to 2**31 - 1, in float32/int32.
+
+
+def _cycle(t, period, mult):
+    """(k, local, length) of the cycle holding t; cycle j lasts period * mult**j."""
+    if mult == 1:
+        k = t // period
+        return k, t - k * period, period
+    k, start, length = 0, 0, period
+    while t >= start + length:
+        start, length, k = start + length, length * mult, k + 1
+    return k, t - start, length
 
 
 def _cycle_starts(period, mult, top=MAX32):
@@ -654,7 +424,7 @@ def test_long_ramps_one_step_before_the_end_match_float64(n):
     jitted = jax.jit(lambda ss, t: [s(t) for s in ss])(schedules, t)
     bad = []
     for (name, s, want), in_jit in zip(cases, jitted):
-        end = float(model(_stored(s, np.float32), n))
+        end = float(reference(stored(s, np.float32), n))
         for how, got in (("eager", s(t)), ("jit", in_jit)):
             got = np.asarray(got, np.float64)
             if not (got[0] == pytest.approx(want, rel=1e-5) and got[1] == end):

@@ -1,4 +1,4 @@
-"""Random schedule trees (depth <= 4) over every primitive and combinator, 1200 per run.
+"""Random schedule trees (depth <= 4) over every class in tests/catalogue.py, 1200 per run.
 
 Every tree is a new structure, so it is evaluated op by op (a few ms once the
 per-primitive caches are warm) rather than jitted (a compilation per tree): schedalg's
@@ -17,114 +17,19 @@ from hypothesis import strategies as st
 
 import schedalg as sa
 from schedalg import _core
+from tests import catalogue
 
 STEPS = np.array([0, 1, 2, 7, 49, 50, 51, 99, 100, 101, 333, 1000, 2**31 - 1], dtype=np.int32)
 
-value = st.floats(1e-4, 10.0)
-small = st.floats(0.0, 1.0)
-length = st.integers(1, 400)
-factor = st.floats(0.05, 1.0)
+#: Non-negative values (so every value of a tree is), starts and peaks mostly above ends.
+LEVELS = catalogue.Levels(high=st.floats(1e-4, 10.0), low=st.floats(0.0, 1.0))
 
-
-def primitives() -> st.SearchStrategy[sa.Schedule]:
-    sorted_ints = st.lists(st.integers(0, 500), min_size=1, max_size=5).map(sorted)
-    return st.one_of(
-        st.builds(sa.constant, value),
-        st.builds(sa.linear, value, small, st.integers(0, 400)),
-        st.builds(sa.cosine, value, small, length, exponent=st.floats(0.5, 3.0)),
-        st.builds(sa.polynomial, value, small, length, power=st.floats(0.5, 3.0)),
-        st.builds(sa.exponential, value, st.floats(0.5, 0.999), length, staircase=st.booleans()),
-        st.builds(sa.step, value, length, factor),
-        st.builds(sa.multistep, value, sorted_ints, factor),
-        sorted_ints.flatmap(
-            lambda b: st.builds(
-                sa.piecewise_constant,
-                st.just(b),
-                st.lists(value, min_size=len(b) + 1, max_size=len(b) + 1),
-            )
-        ),
-        sorted_ints.flatmap(
-            lambda b: st.builds(
-                sa.piecewise_linear, st.just(b), st.lists(value, min_size=len(b), max_size=len(b))
-            )
-        ),
-        st.builds(sa.inverse_sqrt, value, length),
-        st.builds(sa.inverse_time, value, small, length, staircase=st.booleans()),
-        st.builds(
-            sa.cyclic,
-            small,
-            value,
-            length,
-            length,
-            mode=st.sampled_from(["triangular", "triangular2", "exp_range"]),
-            gamma=st.floats(0.99, 1.0),
-        ),
-        st.builds(
-            sa.one_cycle,
-            small,
-            value,
-            small,
-            st.integers(10, 500),
-            pct_up=st.floats(0.05, 0.45),
-            shape=st.sampled_from(["cos", "linear"]),
-            three_phase=st.booleans(),
-        ),
-        st.builds(
-            sa.wsd,
-            value,
-            st.integers(0, 100),
-            st.integers(0, 100),
-            st.integers(0, 100),
-            end=small,
-            decay_shape=st.sampled_from(["linear", "cosine", "1-sqrt"]),
-            start=small,
-        ),
-    )
-
-
-def bounded(children: st.SearchStrategy[sa.Schedule]) -> st.SearchStrategy[sa.Schedule]:
-    """Children with a duration (restart and join without boundaries need one)."""
-    return children.filter(lambda s: s.duration is not None and np.all(np.asarray(s.duration) > 0))
-
-
-def combinators(children: st.SearchStrategy[sa.Schedule]) -> st.SearchStrategy[sa.Schedule]:
-    return st.one_of(
-        st.builds(lambda a, b, w: sa.join(a, b, boundaries=[w]), children, children, length),
-        st.builds(lambda a, b: sa.join(a, b), bounded(children), children),
-        st.builds(
-            sa.warmup,
-            children,
-            st.integers(0, 200),
-            start=small,
-            shape=st.sampled_from(["linear", "cosine", "1-sqrt", "constant"]),
-            prefix=st.booleans(),
-            ramp=st.sampled_from(["t/W", "(t+1)/W", "(t+1)/(W+1)"]),
-        ),
-        st.builds(
-            sa.restart,
-            bounded(children),
-            mult=st.sampled_from([1, 2, 1.5]),
-            decay=factor,
-            limit=st.sampled_from([None, 1, 3]),
-        ),
-        st.builds(sa.restart, children, period=length, mult=st.sampled_from([1, 2])),
-        st.builds(
-            lambda s, n, more, shape: sa.cooldown(s, n, n + more, shape=shape),
-            children,
-            st.integers(0, 200),
-            st.integers(0, 200),
-            st.sampled_from(["linear", "1-sqrt"]),
-        ),
-        st.builds(sa.scale, children, st.one_of(factor, children)),
-        st.builds(sa.add, children, st.one_of(small, children)),
-        st.builds(lambda s, lo: sa.clip(s, low=lo, high=lo + 1.0), children, small),
-        st.builds(sa.shift, children, st.integers(-50, 200)),
-        st.builds(sa.stretch, children, st.sampled_from([0.5, 1, 2, 3])),
-        st.builds(sa.per_epoch, children, st.integers(1, 20)),
-    )
-
-
-trees = st.recursive(primitives(), combinators, max_leaves=6)
+#: Trees of every class of tests/catalogue.py with a text form (custom has none).
+trees = st.recursive(
+    catalogue.primitives(LEVELS),
+    lambda children: catalogue.combinators(LEVELS, children),
+    max_leaves=6,
+)
 
 
 def _assert_same_tree(a: sa.Schedule, b: sa.Schedule) -> None:

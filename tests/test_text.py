@@ -2,11 +2,13 @@
 
 import json
 
+import chex
 import jax
 import numpy as np
 import pytest
 
 import schedalg as sa
+from tests.catalogue import CATALOGUE
 
 # ----------------------------------------------------------------------------
 # repr
@@ -306,3 +308,13 @@ def test_batched_schedules_round_trip_through_text_and_dict():
         assert sa.batch_shape(back) == (2, 3, 2)
         np.testing.assert_array_equal(np.asarray(sa.evaluate(back, t)), want)
     assert np.asarray(sa.parse(repr(g)).schedule.milestones).dtype.kind == "i"
+
+
+@pytest.mark.parametrize("name", sorted(n for n, e in CATALOGUE.items() if e.text))
+def test_every_class_round_trips_to_the_same_tree(name):
+    """The text form and the dict form rebuild the tree itself: the same classes and
+    static fields, every leaf with its value, shape and dtype (chex compares trees)."""
+    s = CATALOGUE[name].example
+    for copy in (sa.parse(repr(s)), sa.from_dict(sa.to_dict(s))):
+        chex.assert_trees_all_equal_structs(copy, s)
+        chex.assert_trees_all_equal(copy, s, strict=True)
