@@ -312,8 +312,8 @@ class power(Schedule):
 
     Example:
         >>> s = power(0.02, 4.0, -0.51, tokens_per_step=2**20)
-        >>> float(s(0)), round(float(s(1000)), 7)
-        (0.02, 0.0001003)
+        >>> round(float(s(0)), 6), round(float(s(1000)), 7)
+        (0.02, 0.0001004)
 
     References:
         Shen et al., "Power Scheduler: A Batch Size and Token Number Agnostic Learning
