@@ -356,7 +356,7 @@ def check(schedule: Schedule) -> Schedule:
                     except ValueError as err:  # name the path, as for _validate below
                         raise ValueError(f"{path}: {err}") from None
         try:
-            node._validate()
+            node._check()
         except ValueError as err:
             raise ValueError(f"{path}: {err}") from None
 

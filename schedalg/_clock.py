@@ -17,11 +17,9 @@ from schedalg._core import (
     floordiv,
     fraction,
     is_int,
-    require,
     safe_pow,
     schedule_class,
 )
-from schedalg._transforms import require_schedule
 
 #: The public names (``schedalg`` exports each module's ``__all__``).
 __all__ = ["shift", "stretch", "per_epoch", "warp", "repeat", "stretch_cycles"]
@@ -43,9 +41,6 @@ class shift(Schedule):
     schedule: Schedule
     steps: Any
 
-    def _validate(self) -> None:
-        require_schedule("shift", self.schedule)
-
     def __call__(self, step: ArrayLike) -> jax.Array:
         t = clock(step)
         shifted = t - self.steps
@@ -60,8 +55,21 @@ class shift(Schedule):
         return None if inner is None else jnp.maximum(inner + self.steps, 0)
 
 
+class _Slower(Schedule):
+    """A clock transform whose child runs ``slowdown`` times slower, the field named by
+    its ``slowdown`` (or ``epoch``) role: the duration grows by that factor."""
+
+    schedule: Any  # declared by each subclass's fields
+
+    @property
+    def duration(self) -> Any:
+        inner = self.schedule.duration
+        slowdown = getattr(self, self.roles.get("slowdown") or self.roles["epoch"])
+        return None if inner is None else inner * slowdown
+
+
 @schedule_class
-class stretch(Schedule):
+class stretch(_Slower):
     """Slows the clock by ``factor``: ``schedule(t / factor)``.
 
     Example:
@@ -70,13 +78,10 @@ class stretch(Schedule):
     """
 
     roles = {"slowdown": "factor"}
+    limits = {"factor": "> 0"}
 
     schedule: Schedule
     factor: Any
-
-    def _validate(self) -> None:
-        require_schedule("stretch", self.schedule)
-        require("stretch", "factor", self.factor, lambda v: v > 0, "> 0")
 
     def __call__(self, step: ArrayLike) -> jax.Array:
         t, factor = fl(clock(step)), fl(self.factor)
@@ -87,14 +92,9 @@ class stretch(Schedule):
         exact = whole * factor == t
         return self.schedule(jnp.where(exact, u + jax.lax.stop_gradient(whole - u), u))
 
-    @property
-    def duration(self) -> Any:
-        inner = self.schedule.duration
-        return None if inner is None else inner * self.factor
-
 
 @schedule_class
-class per_epoch(Schedule):
+class per_epoch(_Slower):
     """Steps the schedule once per epoch while counting updates:
     ``schedule(floor(t / steps_per_epoch))`` (PyTorch's per-epoch ``scheduler.step()``).
 
@@ -109,21 +109,13 @@ class per_epoch(Schedule):
     """
 
     roles = {"epoch": "steps_per_epoch"}
+    limits = {"steps_per_epoch": "> 0"}
 
     schedule: Schedule
     steps_per_epoch: Any
 
-    def _validate(self) -> None:
-        require_schedule("per_epoch", self.schedule)
-        require("per_epoch", "steps_per_epoch", self.steps_per_epoch, lambda v: v > 0, "> 0")
-
     def __call__(self, step: ArrayLike) -> jax.Array:
         return self.schedule(floordiv(clock(step), self.steps_per_epoch))
-
-    @property
-    def duration(self) -> Any:
-        inner = self.schedule.duration
-        return None if inner is None else inner * self.steps_per_epoch
 
 
 @schedule_class
@@ -150,18 +142,17 @@ class warp(Schedule):
         Zhang, Li, "k-decay: A New Method For Learning Rate Schedule", 2020.
     """
 
+    limits = {"power": "> 0"}
+
     schedule: Schedule
     power: Any
 
     def _validate(self) -> None:
-        if not isinstance(self.schedule, Schedule):
-            raise ValueError(f"warp: schedule must be a schedule, got {self.schedule!r}")
         if self.schedule.duration is None:
             raise ValueError(
                 f"warp: schedule {self.schedule.name} has no duration, so there is no clock span "
                 "to bend; warp a schedule with a duration (or stretch/join it into one)"
             )
-        require("warp", "power", self.power, lambda v: v > 0, "> 0")
 
     def __call__(self, step: ArrayLike) -> jax.Array:
         span = self.schedule.duration
@@ -195,16 +186,12 @@ class repeat(Schedule):
         (0.4, 0.1, 0.2)
     """
 
+    limits = {"every": "> 0", "rewind": ">= 0"}
+
     schedule: Schedule
     every: Any
     _: dataclasses.KW_ONLY
     rewind: Any = None
-
-    def _validate(self) -> None:
-        if not isinstance(self.schedule, Schedule):
-            raise ValueError(f"repeat: schedule must be a schedule, got {self.schedule!r}")
-        require("repeat", "every", self.every, lambda v: v > 0, "> 0")
-        require("repeat", "rewind", self.rewind, lambda v: v >= 0, ">= 0")
 
     def __call__(self, step: ArrayLike) -> jax.Array:
         t = clock(step)
@@ -247,8 +234,6 @@ class stretch_cycles(Schedule):
     schedule: Schedule
 
     def _validate(self) -> None:
-        if not isinstance(self.schedule, Schedule):
-            raise ValueError(f"stretch_cycles: schedule must be a schedule, got {self.schedule!r}")
         if self.schedule.duration is None:
             raise ValueError(
                 f"stretch_cycles: schedule {self.schedule.name} has no duration, so there is "

@@ -37,11 +37,6 @@ from schedalg._steps import count_at_or_below
 __all__ = ["join", "warmup", "restart"]
 
 
-def _require_schedule(fn: str, where: str, value: Any) -> None:
-    if not isinstance(value, Schedule):
-        raise ValueError(f"{fn}: {where} must be a schedule, got {value!r}")
-
-
 def _alike(pieces: tuple[Schedule, ...]) -> list[list[int]]:
     """Indices of pieces grouped by identical structure and leaf shapes."""
     groups: dict[Any, list[int]] = {}
@@ -123,7 +118,8 @@ class join(Schedule):
         if n == 0:
             raise ValueError("join: needs at least one schedule, got no pieces")
         for i, piece in enumerate(self.pieces):
-            _require_schedule("join", f"piece {i + 1} of {n}", piece)
+            if not isinstance(piece, Schedule):
+                raise ValueError(f"join: piece {i + 1} of {n} must be a schedule, got {piece!r}")
         if self.boundaries is None:
             for i, piece in enumerate(self.pieces[:-1]):
                 if piece.duration is None:
@@ -235,6 +231,7 @@ class warmup(Schedule):
     """
 
     roles = {"warmup": "steps"}
+    limits = {"steps": ">= 0"}
 
     schedule: Schedule
     steps: Any
@@ -245,8 +242,6 @@ class warmup(Schedule):
     ramp: str = static(default="t/W")
 
     def _validate(self) -> None:
-        _require_schedule("warmup", "schedule", self.schedule)
-        require("warmup", "steps", self.steps, lambda v: v >= 0, ">= 0")
         shapes = ("linear", "cosine", "1-sqrt", "exponential", "constant")
         require_choice("warmup", "shape", self.shape, shapes)
         require_choice("warmup", "ramp", self.ramp, _RAMPS)
@@ -304,6 +299,8 @@ class restart(Schedule):
         (0.5, 0.35)
     """
 
+    limits = {"period": "> 0", "mult": ">= 1", "decay": ">= 0", "limit": "an integer >= 1"}
+
     schedule: Schedule
     period: Any = None
     _: dataclasses.KW_ONLY
@@ -313,21 +310,14 @@ class restart(Schedule):
     floor: Any = None
 
     def _validate(self) -> None:
-        _require_schedule("restart", "schedule", self.schedule)
         if self.period is None and self.schedule.duration is None:
             raise ValueError(
                 f"restart: {self.schedule.name} has no duration, so the cycle length is "
                 "unknown; pass period=<steps per cycle>"
             )
-        require("restart", "period", self.period, lambda v: v > 0, "> 0")
         if self.period is None:
             rule = "> 0 (it sets the period)"
             require("restart", "schedule.duration", self.schedule.duration, lambda v: v > 0, rule)
-        require("restart", "mult", self.mult, lambda v: v >= 1, ">= 1")
-        require("restart", "decay", self.decay, lambda v: v >= 0, ">= 0")
-        require(
-            "restart", "limit", self.limit, lambda v: (v >= 1) & (v == v // 1), "an integer >= 1"
-        )
 
     def _period(self) -> Any:
         return self.schedule.duration if self.period is None else self.period

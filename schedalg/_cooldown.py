@@ -63,6 +63,8 @@ class cooldown(Schedule):
         (arXiv:2405.18392). big_vision's ``utils.create_learning_rate_schedule``.
     """
 
+    limits = {"steps": ">= 0", "total": ">= 0"}
+
     schedule: Schedule
     steps: Any
     total: Any = None
@@ -70,16 +72,12 @@ class cooldown(Schedule):
     shape: str = static(default="linear")
 
     def _validate(self) -> None:
-        if not isinstance(self.schedule, Schedule):
-            raise ValueError(f"cooldown: schedule must be a schedule, got {self.schedule!r}")
         if self.total is None and self.schedule.duration is None:
             raise ValueError(
                 f"cooldown: schedule {self.schedule.name} has no duration, so the cooldown's "
                 "end is unknown; pass total=<the step where the factor reaches 0>"
             )
         require_choice("cooldown", "shape", self.shape, _SHAPES)
-        require("cooldown", "steps", self.steps, lambda v: v >= 0, ">= 0")
-        require("cooldown", "total", self.total, lambda v: v >= 0, ">= 0")
         total = concrete(self._total())
         if total is not None:
             rule = f"<= total={total.tolist()!r}"

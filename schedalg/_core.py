@@ -71,6 +71,11 @@ class Schedule:
     roles: ClassVar[dict[str, str]] = {}
     #: True for value-only nodes (scale, add, clip): children see the node's own step.
     keeps_clock: ClassVar[bool] = False
+    #: What the leaves must satisfy: field -> a rule of :data:`RULES` (or a tuple of
+    #: them), checked in order on concrete leaves before the class's own ``_validate``
+    #: (which keeps the checks that need more than one field). Fields annotated
+    #: ``Schedule`` must hold a schedule, without a declaration.
+    limits: ClassVar[dict[str, str | tuple[str, ...]]] = {}
     # Set by schedule_class: what makes every subclass a dataclass, and its leaf fields.
     __dataclass_fields__: ClassVar[dict[str, Any]]
     _ranks: ClassVar[tuple[tuple[str, int], ...]] = ()
@@ -96,6 +101,8 @@ class Schedule:
     def __post_init__(self) -> None:
         for f in dataclasses.fields(self):
             value = getattr(self, f.name)
+            if f.type in ("Schedule", Schedule) and not isinstance(value, Schedule):
+                raise ValueError(f"{self.name}: {f.name} must be a schedule, got {value!r}")
             if f.metadata.get("static") or isinstance(value, dict):
                 if f.metadata.get("static") and isinstance(f.default, bool):
                     object.__setattr__(self, f.name, _as_flag(self.name, f.name, value))
@@ -119,7 +126,21 @@ class Schedule:
                 ) from None
             # Integers past int32 (without x64) become float leaves: see require_finite.
             object.__setattr__(self, f.name, require_finite(self.name, f.name, leaf, wide=True))
+        self._check()
+
+    def _check(self) -> None:
+        """The declared ``limits``, then the class's own ``_validate``: what construction
+        runs, and what :func:`schedalg.check` runs on each node of a batched tree."""
+        for name, rule in self.rules():
+            require(self.name, name, getattr(self, name), RULES[rule], rule)
         self._validate()
+
+    @classmethod
+    def rules(cls) -> list[tuple[str, str]]:
+        """The declared ``limits`` as (field, rule) pairs, in the order they are checked."""
+        return [
+            (f, r) for f, rs in cls.limits.items() for r in ((rs,) if isinstance(rs, str) else rs)
+        ]
 
     # Operators build the same nodes as the combinators.
     def __mul__(self, other: Any) -> Schedule:
@@ -244,9 +265,9 @@ def schedule_class(cls: type[_S]) -> type[_S]:
     cls.name = cls.__name__
     cls._ranks = tuple((f.name, f.metadata.get("rank", 0)) for f in data)
     cls._static = tuple(f.name for f in fields if f.metadata.get("static"))
-    if "__call__" in cls.__dict__:
-        # the wrapper replaces the class's own __call__
-        setattr(cls, "__call__", _dispatching(cls.__dict__["__call__"]))  # noqa: B010
+    if not hasattr(cls.__call__, "__wrapped__"):
+        # the wrapper replaces the class's own (or a plain base class's) __call__
+        setattr(cls, "__call__", _dispatching(cls.__call__))  # noqa: B010
     REGISTRY[cls.__name__] = cls
     return cls
 
@@ -480,6 +501,17 @@ def require_choice(fn: str, param: str, value: Any, choices: tuple[str, ...]) ->
 def sorted_last(v: np.ndarray) -> Any:
     """Non-decreasing along the last axis."""
     return np.all(np.diff(v, axis=-1) >= 0) if v.ndim else True
+
+
+#: The rules that ``Schedule.limits`` may name, each a check on a concrete leaf.
+RULES: dict[str, Callable[[np.ndarray], Any]] = {
+    "> 0": lambda v: v > 0,
+    ">= 0": lambda v: v >= 0,
+    ">= 1": lambda v: v >= 1,
+    "sorted": sorted_last,
+    "a non-empty sequence": lambda v: v.ndim > 0 and v.shape[-1] > 0,
+    "an integer >= 1": lambda v: (v >= 1) & (v == v // 1),
+}
 
 
 # ----------------------------------------------------------------------------

@@ -45,6 +45,7 @@ class cyclic(Schedule):
     """
 
     roles = {"peak": "high"}
+    limits = {"up": "> 0", "down": "> 0", "gamma": "> 0"}
 
     low: Any
     high: Any
@@ -56,9 +57,6 @@ class cyclic(Schedule):
 
     def _validate(self) -> None:
         require_choice("cyclic", "mode", self.mode, ("triangular", "triangular2", "exp_range"))
-        require("cyclic", "up", self.up, lambda v: v > 0, "> 0")
-        require("cyclic", "down", self.down, lambda v: v > 0, "> 0")
-        require("cyclic", "gamma", self.gamma, lambda v: v > 0, "> 0")
 
     def __call__(self, step: ArrayLike) -> jax.Array:
         t = clock(step)
@@ -99,6 +97,7 @@ class one_cycle(Schedule):
     """
 
     roles = {"peak": "peak", "end": "end", "steps": "steps"}
+    limits = {"steps": ">= 0"}
 
     start: Any
     peak: Any
@@ -111,7 +110,6 @@ class one_cycle(Schedule):
 
     def _validate(self) -> None:
         require_choice("one_cycle", "shape", self.shape, ("cos", "linear"))
-        require("one_cycle", "steps", self.steps, lambda v: v >= 0, ">= 0")
         top = 0.5 if self.three_phase else 1.0
         rule = f"in (0, {top}]" if self.three_phase else "in (0, 1]"
         require("one_cycle", "pct_up", self.pct_up, lambda v: (v > 0) & (v <= top), rule)
@@ -156,6 +154,7 @@ class wsd(Schedule):
     """
 
     roles = {"peak": "peak", "end": "end", "steps": "decay", "warmup": "warmup"}
+    limits = {"warmup": ">= 0", "stable": ">= 0", "decay": ">= 0"}
 
     peak: Any
     warmup: Any
@@ -169,8 +168,6 @@ class wsd(Schedule):
     def _validate(self) -> None:
         shapes = ("linear", "cosine", "1-sqrt", "exponential")
         require_choice("wsd", "decay_shape", self.decay_shape, shapes)
-        for name in ("warmup", "stable", "decay"):
-            require("wsd", name, getattr(self, name), lambda v: v >= 0, ">= 0")
         if self.decay_shape == "exponential":
             rule = "> 0 for decay_shape='exponential'"
             require("wsd", "peak", self.peak, lambda v: v > 0, rule)

@@ -42,18 +42,30 @@ __all__ = [
 ]
 
 
-def _positive(v):
-    return v > 0
-
-
 def _empty(steps: Any) -> jax.Array:
     """1.0 where a ramp of ``steps`` is done at step 0 (``steps <= 0``), else 0.0: step 0
     of :func:`progress` without its arithmetic (see ``Schedule._initial``)."""
     return jnp.where(fl(steps) <= 0, 1.0, 0.0)
 
 
-def _non_negative(v):
-    return v >= 0
+@dataclasses.dataclass(frozen=True, repr=False, eq=False)
+class _Ramp(Schedule):
+    """A shape from ``start`` to ``end`` over ``steps`` that holds ``end`` after."""
+
+    limits = {"steps": ">= 0"}
+
+    start: Any
+    end: Any
+    steps: Any
+
+    def _weighted_initial(self, exponent: Any) -> jax.Array:
+        """Step 0 of ``lerp(end, start, w ** exponent)``: ``w`` is exactly 1, or 0 when
+        the ramp is empty; the exponent only broadcasts."""
+        return broadcast_all(lerp(self.end, self.start, 1.0 - _empty(self.steps)), exponent)
+
+    @property
+    def duration(self) -> Any:
+        return self.steps
 
 
 @schedule_class
@@ -80,7 +92,7 @@ class constant(Schedule):
 
 
 @schedule_class
-class linear(Schedule):
+class linear(_Ramp):
     """Straight line from ``start`` to ``end`` over ``steps``, then ``end``.
 
     ``start + (end - start) * t / steps`` for t < steps; ``end`` for t >= steps.
@@ -93,13 +105,6 @@ class linear(Schedule):
 
     roles = {"peak": "start", "end": "end", "steps": "steps"}
 
-    start: Any
-    end: Any
-    steps: Any
-
-    def _validate(self) -> None:
-        require("linear", "steps", self.steps, _non_negative, ">= 0")
-
     def __call__(self, step: ArrayLike) -> jax.Array:
         return anneal(self.start, self.end, progress(clock(step), self.steps))
 
@@ -107,13 +112,9 @@ class linear(Schedule):
         done = _empty(self.steps)  # progress(0, steps): (0, 1), or (1, 0) when done
         return lerp(self.start, self.end, (done, 1.0 - done))
 
-    @property
-    def duration(self) -> Any:
-        return self.steps
-
 
 @schedule_class
-class cosine(Schedule):
+class cosine(_Ramp):
     """Half a cosine from ``start`` to ``end`` over ``steps``, then ``end``.
 
     ``end + (start - end) * (0.5 * (1 + cos(pi * t / steps))) ** exponent`` for
@@ -126,32 +127,21 @@ class cosine(Schedule):
     """
 
     roles = {"peak": "start", "end": "end", "steps": "steps", "exponent": "exponent"}
+    limits = {"steps": ">= 0", "exponent": "> 0"}
 
-    start: Any
-    end: Any
-    steps: Any
     _: dataclasses.KW_ONLY
     exponent: Any = 1.0
-
-    def _validate(self) -> None:
-        require("cosine", "steps", self.steps, _non_negative, ">= 0")
-        require("cosine", "exponent", self.exponent, _positive, "> 0")
 
     def __call__(self, step: ArrayLike) -> jax.Array:
         w = safe_pow(half_cosine(progress(clock(step), self.steps)), self.exponent)
         return lerp(self.end, self.start, w)  # exact start at t = 0, exact end at T
 
     def _initial(self) -> jax.Array:
-        w = 1.0 - _empty(self.steps)  # the weight at step 0: exactly 1, or 0 when done
-        return broadcast_all(lerp(self.end, self.start, w), self.exponent)
-
-    @property
-    def duration(self) -> Any:
-        return self.steps
+        return self._weighted_initial(self.exponent)
 
 
 @schedule_class
-class polynomial(Schedule):
+class polynomial(_Ramp):
     """Polynomial decay from ``start`` to ``end`` over ``steps``, then ``end``.
 
     ``end + (start - end) * (1 - t / steps) ** power`` for t < steps; ``end`` after.
@@ -163,28 +153,17 @@ class polynomial(Schedule):
     """
 
     roles = {"peak": "start", "end": "end", "steps": "steps", "exponent": "power"}
+    limits = {"steps": ">= 0", "power": "> 0"}
 
-    start: Any
-    end: Any
-    steps: Any
     _: dataclasses.KW_ONLY
     power: Any = 1.0
-
-    def _validate(self) -> None:
-        require("polynomial", "steps", self.steps, _non_negative, ">= 0")
-        require("polynomial", "power", self.power, _positive, "> 0")
 
     def __call__(self, step: ArrayLike) -> jax.Array:
         _, rest = progress(clock(step), self.steps)  # rest = 1 - t / steps, exact near the end
         return lerp(self.end, self.start, safe_pow(rest, self.power))
 
     def _initial(self) -> jax.Array:
-        w = 1.0 - _empty(self.steps)  # the weight at step 0: exactly 1, or 0 when done
-        return broadcast_all(lerp(self.end, self.start, w), self.power)
-
-    @property
-    def duration(self) -> Any:
-        return self.steps
+        return self._weighted_initial(self.power)
 
 
 @schedule_class
@@ -200,6 +179,7 @@ class exponential(Schedule):
     """
 
     roles = {"peak": "start", "end": "end", "steps": "steps"}
+    limits = {"rate": "> 0", "steps": "> 0"}
 
     start: Any
     rate: Any
@@ -207,10 +187,6 @@ class exponential(Schedule):
     _: dataclasses.KW_ONLY
     staircase: bool = static(default=False)
     end: Any = None
-
-    def _validate(self) -> None:
-        require("exponential", "rate", self.rate, _positive, "> 0")
-        require("exponential", "steps", self.steps, _positive, "> 0")
 
     def __call__(self, step: ArrayLike) -> jax.Array:
         t = clock(step)
@@ -244,12 +220,10 @@ class inverse_sqrt(Schedule):
     """
 
     roles = {"peak": "peak"}
+    limits = {"timescale": "> 0"}
 
     peak: Any
     timescale: Any
-
-    def _validate(self) -> None:
-        require("inverse_sqrt", "timescale", self.timescale, _positive, "> 0")
 
     def __call__(self, step: ArrayLike) -> jax.Array:
         ratio = jnp.maximum(fl(clock(step)) / fl(self.timescale), 1.0)
@@ -272,16 +246,13 @@ class inverse_time(Schedule):
     """
 
     roles = {"peak": "start", "steps": "steps"}
+    limits = {"rate": ">= 0", "steps": "> 0"}
 
     start: Any
     rate: Any
     steps: Any
     _: dataclasses.KW_ONLY
     staircase: bool = static(default=False)
-
-    def _validate(self) -> None:
-        require("inverse_time", "rate", self.rate, lambda v: v >= 0, ">= 0")
-        require("inverse_time", "steps", self.steps, _positive, "> 0")
 
     def __call__(self, step: ArrayLike) -> jax.Array:
         t = clock(step)
@@ -321,16 +292,13 @@ class power(Schedule):
     """
 
     roles = {"peak": "peak", "exponent": "b"}
+    limits = {"a": "> 0", "tokens_per_step": "> 0"}
 
     peak: Any
     a: Any
     b: Any
     _: dataclasses.KW_ONLY
     tokens_per_step: Any = 1
-
-    def _validate(self) -> None:
-        require("power", "a", self.a, _positive, "> 0")
-        require("power", "tokens_per_step", self.tokens_per_step, _positive, "> 0")
 
     def __call__(self, step: ArrayLike) -> jax.Array:
         n = fl(clock(step)) * fl(self.tokens_per_step)
@@ -346,7 +314,7 @@ class power(Schedule):
 
 
 @schedule_class
-class tanh(Schedule):
+class tanh(_Ramp):
     """Hyperbolic-tangent decay from ``start`` towards ``end`` over ``steps``.
 
     With ``x = t / steps`` clipped to [0, 1] and ``z = lower * (1 - x) + upper * x``:
@@ -376,15 +344,11 @@ class tanh(Schedule):
 
     roles = {"peak": "start", "end": "end", "steps": "steps"}
 
-    start: Any
-    end: Any
-    steps: Any
     _: dataclasses.KW_ONLY
     lower: Any = -7.0
     upper: Any = 3.0
 
     def _validate(self) -> None:
-        require("tanh", "steps", self.steps, lambda v: v >= 0, ">= 0")
         upper = concrete(self.upper)
         if upper is not None:
             require("tanh", "lower", self.lower, lambda v: v < upper, f"< upper={self.upper!r}")
@@ -393,7 +357,3 @@ class tanh(Schedule):
         x = fraction(clock(step), self.steps)
         z = fl(self.lower) * (1.0 - x) + fl(self.upper) * x
         return fl(self.end) + (fl(self.start) - fl(self.end)) * (0.5 * (1.0 - jnp.tanh(z)))
-
-    @property
-    def duration(self) -> Any:
-        return self.steps

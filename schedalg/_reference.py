@@ -322,6 +322,12 @@ def render_algebra() -> str:
             if roles:  # what learn --params / sweep --grid names refer to (Schedule.roles)
                 named = ", ".join(f"`{role}` = `{field}`" for role, field in roles.items())
                 lines += [f"**Roles** (`learn --params`, `sweep --grid`): {named}", ""]
+            rules = (
+                obj.rules() if inspect.isclass(obj) and issubclass(obj, schedalg.Schedule) else []
+            )
+            if rules:  # the checks every constructor runs (Schedule.limits)
+                named = ", ".join(f"`{field}` {rule}" for field, rule in rules)
+                lines += [f"**Limits** (a `ValueError` otherwise): {named}", ""]
             if inspect.isclass(obj):
                 for attr, sig, text in _methods(obj):
                     lines += [f"#### `{name}.{attr}{sig}`", "", docstring_markdown(text), ""]

@@ -10,16 +10,13 @@ from jax.typing import ArrayLike
 
 from schedalg._core import (
     Schedule,
-    _show,
     broadcast_all,
     clock,
     concrete,
     fl,
     floordiv,
     power,
-    require,
     schedule_class,
-    sorted_last,
     thresholds,
     vector,
 )
@@ -68,12 +65,6 @@ def take(values: Any, index: jax.Array) -> jax.Array:
     return jnp.sum(jnp.where(onehot, v, jnp.zeros((), v.dtype)), axis=-1)
 
 
-def _nonempty(fn: str, param: str, value: Any) -> None:
-    v = concrete(value)
-    if v is not None and (v.ndim == 0 or v.shape[-1] == 0):
-        raise ValueError(f"{fn}: {param} must be a non-empty sequence, got {param}={_show(value)}")
-
-
 @schedule_class
 class step(Schedule):
     """Multiply by ``factor`` every ``every`` steps (PyTorch StepLR).
@@ -86,14 +77,11 @@ class step(Schedule):
     """
 
     roles = {"peak": "start", "steps": "every"}
+    limits = {"every": "> 0", "factor": ">= 0"}
 
     start: Any
     every: Any
     factor: Any
-
-    def _validate(self) -> None:
-        require("step", "every", self.every, lambda v: v > 0, "> 0")
-        require("step", "factor", self.factor, lambda v: v >= 0, ">= 0")
 
     def __call__(self, t: ArrayLike) -> jax.Array:
         k = floordiv(clock(t), self.every)
@@ -116,16 +104,11 @@ class multistep(Schedule):
     """
 
     roles = {"peak": "start"}
+    limits = {"milestones": ("a non-empty sequence", ">= 0", "sorted"), "factor": ">= 0"}
 
     start: Any
     milestones: Any = vector()
     factor: Any = 0.1
-
-    def _validate(self) -> None:
-        _nonempty("multistep", "milestones", self.milestones)
-        require("multistep", "milestones", self.milestones, lambda v: v >= 0, ">= 0")
-        require("multistep", "milestones", self.milestones, sorted_last, "sorted")
-        require("multistep", "factor", self.factor, lambda v: v >= 0, ">= 0")
 
     def __call__(self, t: ArrayLike) -> jax.Array:
         count = count_at_or_below(clock(t), self.milestones)
@@ -145,19 +128,19 @@ class piecewise_constant(Schedule):
         0.5
     """
 
+    limits = {"values": "a non-empty sequence", "boundaries": "sorted"}
+
     boundaries: Any = vector()
     values: Any = vector()
 
     def _validate(self) -> None:
         fn = "piecewise_constant"
-        _nonempty(fn, "values", self.values)
         b, v = concrete(self.boundaries), concrete(self.values)
         if b is not None and v is not None and b.shape[-1:] != (v.shape[-1] - 1,):
             raise ValueError(
                 f"{fn}: values must have one more entry than boundaries, got "
                 f"{v.shape[-1]} values and {b.shape[-1] if b.ndim else 0} boundaries"
             )
-        require(fn, "boundaries", self.boundaries, sorted_last, "sorted")
 
     def __call__(self, t: ArrayLike) -> jax.Array:
         index = count_at_or_below(clock(t), self.boundaries)
@@ -182,20 +165,19 @@ class piecewise_linear(Schedule):
     """
 
     roles = {"knots": "values"}
+    limits = {"boundaries": ("a non-empty sequence", "sorted")}
 
     boundaries: Any = vector()
     values: Any = vector()
 
     def _validate(self) -> None:
         fn = "piecewise_linear"
-        _nonempty(fn, "boundaries", self.boundaries)
         b, v = concrete(self.boundaries), concrete(self.values)
         if b is not None and v is not None and b.shape[-1:] != v.shape[-1:]:
             raise ValueError(
                 f"{fn}: boundaries and values must have the same length, got "
                 f"{b.shape[-1]} and {v.shape[-1] if v.ndim else 0}"
             )
-        require(fn, "boundaries", self.boundaries, sorted_last, "sorted")
 
     def __call__(self, t: ArrayLike) -> jax.Array:
         t = clock(t)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import dataclasses
+import operator
 from collections.abc import Callable
 from typing import Any, ClassVar
 
@@ -40,25 +41,18 @@ def _duration(schedule: Schedule, other: Any) -> Any:
     return schedule.duration
 
 
-def require_schedule(fn: str, value: Any) -> None:
-    if not isinstance(value, Schedule):
-        raise ValueError(f"{fn}: schedule must be a schedule, got {value!r}")
-
-
 class _Operand(Schedule):
-    """A value-only node: ``schedule(t)`` with a number or another schedule's value,
-    the operand held in the field named by ``operand``."""
+    """A value-only node: ``combine(schedule(t), operand)`` with a number or another
+    schedule's value, the operand held in the field named by ``operand``."""
 
     keeps_clock = True
     operand: ClassVar[str]
+    combine: ClassVar[Callable[[Any, Any], Any]]  # operator.mul or operator.add
     schedule: Any  # declared by each subclass's fields
 
-    def _validate(self) -> None:
-        require_schedule(self.name, self.schedule)
-
-    def _values(self, step: ArrayLike) -> tuple[jax.Array, jax.Array]:
+    def __call__(self, step: ArrayLike) -> jax.Array:
         t = clock(step)
-        return self.schedule(t), _value(getattr(self, self.operand), t)
+        return type(self).combine(self.schedule(t), _value(getattr(self, self.operand), t))
 
     @property
     def duration(self) -> Any:
@@ -78,13 +72,10 @@ class scale(_Operand):
     """
 
     operand = "factor"
+    combine = operator.mul
 
     schedule: Schedule
     factor: Any = dataclasses.field(metadata={"schedule": True})  # a number or a schedule
-
-    def __call__(self, step: ArrayLike) -> jax.Array:
-        value, factor = self._values(step)
-        return value * factor
 
 
 def scale_for_batch(
@@ -127,13 +118,10 @@ class add(_Operand):
     """
 
     operand = "other"
+    combine = operator.add
 
     schedule: Schedule
     other: Any = dataclasses.field(metadata={"schedule": True})  # a number or a schedule
-
-    def __call__(self, step: ArrayLike) -> jax.Array:
-        value, other = self._values(step)
-        return value + other
 
 
 @schedule_class
@@ -153,7 +141,6 @@ class clip(Schedule):
     high: Any = None
 
     def _validate(self) -> None:
-        require_schedule("clip", self.schedule)
         high = concrete(self.high)  # a traced bound cannot be compared now
         if self.low is not None and high is not None:
             require("clip", "low", self.low, lambda v: v <= high, f"<= high={self.high!r}")

@@ -40,6 +40,14 @@ def test_entry_is_complete(name):
 
 
 @pytest.mark.parametrize("name", NAMES)
+def test_every_declared_limit_has_a_bad_input(name):
+    """Each rule a class declares in ``limits`` is tried, with its words, by a bad input."""
+    tried = {(p, b.rule) for c in CATALOGUE[name].bad for b in c.checks for p in b.params}
+    for field, rule in REGISTRY[name].rules():
+        assert any(p == field and rule in r for p, r in tried), (field, rule)
+
+
+@pytest.mark.parametrize("name", NAMES)
 def test_variants_root_at_their_class(name):
     assert {type(v.schedule).__name__ for v in CATALOGUE[name].variants} == {name}
 

@@ -29,11 +29,8 @@ from typing import Any
 import numpy as np
 from jax.typing import ArrayLike
 
-from schedalg._clock import stretch_cycles
-from schedalg._combinators import restart, warmup
+import schedalg as sa
 from schedalg._core import Schedule, concrete, require, sorted_last
-from schedalg._primitives import cosine, exponential, inverse_time, polynomial
-from schedalg._steps import piecewise_constant
 from schedalg.compat._named import is_sequence, named
 from schedalg.compat._shared import vec, xp_of
 
@@ -90,7 +87,7 @@ def ExponentialDecay(
     """
     require("ExponentialDecay", "decay_steps", decay_steps, lambda v: v > 0, "> 0")
     require("ExponentialDecay", "decay_rate", decay_rate, lambda v: v > 0, "> 0")
-    return exponential(initial_learning_rate, decay_rate, decay_steps, staircase=staircase)
+    return sa.exponential(initial_learning_rate, decay_rate, decay_steps, staircase=staircase)
 
 
 @named
@@ -126,7 +123,7 @@ def PiecewiseConstantDecay(
     xp = xp_of(b)
     if not np.issubdtype(b.dtype, np.integer):
         b = xp.floor(b)
-    return piecewise_constant(b + 1, vec(list(values)))
+    return sa.piecewise_constant(b + 1, vec(list(values)))
 
 
 @named
@@ -157,8 +154,8 @@ def PolynomialDecay(
         (0.5, 0.0, 0.25)
     """
     require("PolynomialDecay", "decay_steps", decay_steps, lambda v: v > 0, "> 0")
-    decay = polynomial(initial_learning_rate, end_learning_rate, decay_steps, power=power)
-    return stretch_cycles(decay) if cycle else decay
+    decay = sa.polynomial(initial_learning_rate, end_learning_rate, decay_steps, power=power)
+    return sa.stretch_cycles(decay) if cycle else decay
 
 
 @named
@@ -187,7 +184,7 @@ def InverseTimeDecay(
     """
     require("InverseTimeDecay", "decay_steps", decay_steps, lambda v: v > 0, "> 0")
     require("InverseTimeDecay", "decay_rate", decay_rate, lambda v: v >= 0, ">= 0")
-    return inverse_time(initial_learning_rate, decay_rate, decay_steps, staircase=staircase)
+    return sa.inverse_time(initial_learning_rate, decay_rate, decay_steps, staircase=staircase)
 
 
 @named
@@ -222,9 +219,9 @@ def CosineDecay(
     require("CosineDecay", "decay_steps", decay_steps, lambda v: v > 0, "> 0")
     require("CosineDecay", "warmup_steps", warmup_steps, lambda v: v >= 0, ">= 0")
     if warmup_target is None:
-        return cosine(initial_learning_rate, alpha * initial_learning_rate, decay_steps)
-    decay = cosine(warmup_target, alpha * warmup_target, decay_steps)
-    return warmup(decay, warmup_steps, start=initial_learning_rate)
+        return sa.cosine(initial_learning_rate, alpha * initial_learning_rate, decay_steps)
+    decay = sa.cosine(warmup_target, alpha * warmup_target, decay_steps)
+    return sa.warmup(decay, warmup_steps, start=initial_learning_rate)
 
 
 @named
@@ -259,8 +256,8 @@ def CosineDecayRestarts(
     require(fn, "first_decay_steps", first_decay_steps, lambda v: v > 0, "> 0")
     require(fn, "t_mul", t_mul, lambda v: v >= 1, ">= 1 (shrinking cycles are not supported)")
     require(fn, "m_mul", m_mul, lambda v: v >= 0, ">= 0")
-    cycles = restart(
-        cosine((1 - alpha) * initial_learning_rate, 0.0, first_decay_steps),
+    cycles = sa.restart(
+        sa.cosine((1 - alpha) * initial_learning_rate, 0.0, first_decay_steps),
         mult=t_mul,
         decay=m_mul,
     )
