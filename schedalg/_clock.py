@@ -155,9 +155,13 @@ class warp(Schedule):
             )
 
     def __call__(self, step: ArrayLike) -> jax.Array:
-        span = self.schedule.duration
-        frac = fraction(clock(step), span)
-        return self.schedule(fl(span) * safe_pow(frac, self.power))
+        t, span = clock(step), self.schedule.duration
+        bent = fl(span) * safe_pow(fraction(t, span), self.power)
+        # Power 1 keeps the schedule's own clock: span * exp(log(t / span)) can land an
+        # ulp short of an integer knot, which would move a jump one step later. The
+        # gradient in the power stays the bent clock's (the two are ulps apart: exact sum).
+        exact = bent + jax.lax.stop_gradient(fl(jnp.minimum(t, span)) - bent)
+        return self.schedule(jnp.where(fl(self.power) == 1, exact, bent))
 
     @property
     def duration(self) -> Any:

@@ -702,12 +702,12 @@ def _clip(draw, v, c):
 
 
 def _warp(v, c):
-    # Over a gentle ramp only (values in [1, 4], no exp of its own), until the library
-    # fixes two issues this catalogue found: warp's bent clock, span * exp(power *
-    # log(t / span)), differs by ulps between batched and unbatched evaluation (XLA's
-    # vector and scalar exp differ), which an inner schedule steep for its value (a short
-    # cycle, a decay to 0) amplifies past the 1e-6 of tests/test_random_trees.py; and
-    # warp(s, 1.0) is not s at integer knots (exp(log(x)) < x).
+    # Over a gentle ramp only (values in [1, 4], no exp of its own): warp's bent clock,
+    # span * exp(power * log(t / span)), differs by ulps between batched and unbatched
+    # evaluation (XLA's vector and scalar exp differ), which an inner schedule steep for
+    # its value (a short cycle, a decay to 0) amplifies past the 1e-6 of
+    # tests/test_random_trees.py. (warp(s, 1.0) missing s at integer knots, the other
+    # issue this catalogue found, is fixed: tests/test_clock.py.)
     gentle = f32(1.0, 4.0)
     ramp = st.builds(sa.linear, gentle, gentle, length) | st.builds(
         sa.cosine, gentle, gentle, length
