@@ -21,6 +21,7 @@ import pytest
 
 import schedalg
 from schedalg import _reference
+from schedalg._core import REGISTRY
 from schedalg.cli import parser
 
 ROOT = pathlib.Path(__file__).resolve().parents[1]
@@ -45,6 +46,15 @@ def test_algebra_doc_lists_every_public_name_once():
     page = (DOCS / "algebra.md").read_text(encoding="utf-8")
     headings = re.findall(r"^### (\w+)$", page, re.M)
     assert sorted(headings) == sorted(schedalg.__all__)
+
+
+def test_readme_names_every_schedule_class():
+    """The README's "What is in the box" rows name every registered class (and no other)."""
+    readme = (ROOT / "README.md").read_text(encoding="utf-8")
+    rows = [line for line in readme.splitlines() if line.startswith(("| primitives", "| combin"))]
+    named = set(re.findall(r"`(\w+)`", " ".join(rows)))
+    assert set(REGISTRY) - named == set(), "add the class to README.md's table"
+    assert named - set(REGISTRY) == set()
 
 
 def test_cli_doc_generated_blocks_are_current():
