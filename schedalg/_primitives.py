@@ -356,4 +356,6 @@ class tanh(_Ramp):
     def __call__(self, step: ArrayLike) -> jax.Array:
         x = fraction(clock(step), self.steps)
         z = fl(self.lower) * (1.0 - x) + fl(self.upper) * x
-        return fl(self.end) + (fl(self.start) - fl(self.end)) * (0.5 * (1.0 - jnp.tanh(z)))
+        # 0.5 * (1 -+ tanh(z)) = sigmoid(-+2z): both weights without cancellation, so a
+        # rising curve is as exact near its start as a falling one.
+        return lerp(self.end, self.start, (jax.nn.sigmoid(-2.0 * z), jax.nn.sigmoid(2.0 * z)))

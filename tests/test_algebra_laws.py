@@ -86,7 +86,9 @@ def test_warmup_runs_schedule_after_steps_and_ramps_into_its_start(s, w, start, 
     after = w <= T
     np.testing.assert_array_equal(got[after], base[after])
     s0 = float(s(0))
-    assert float(warm(w)) == s0
+    # Bit for bit within one program (above); these are two programs, whose float32
+    # cosine series XLA may contract (FMA) differently: an ulp or two apart.
+    np.testing.assert_array_max_ulp(np.float32(warm(w)), np.float32(s0), maxulp=4)
     if w > 0 and shape != "constant":
         # The ramp arrives: one step before the end it is within one ramp step of s(0).
         gap = abs(float(warm(w - 1)) - s0)
