@@ -68,8 +68,7 @@ class Workload:
         self.flat0 = np.stack([self.fns.init(i % 3) for i in range(self.k)])
 
     def population(self):
-        spec = pop._Spec(self.config.optimizer, len(self.model.features), self.fns.unravel,
-                         pop.default_block())  # fmt: skip
+        spec = pop._Spec(self.config.optimizer, self.fns.unravel, pop.default_block())
         init, epoch = pop._compiled(spec, None)
         scale = np.ones(self.k, np.float32)
 
@@ -82,8 +81,9 @@ class Workload:
         return run
 
     def loop_epoch(self, schedules):
-        """Python loop over members of a jitted epoch (``lax.scan``, im2col conv)."""
-        spec = pop._Spec(self.config.optimizer, len(self.model.features), self.fns.unravel, 1)
+        """Python loop over members of a jitted epoch (``lax.scan``, the population's
+        hand-differentiated convolution)."""
+        spec = pop._Spec(self.config.optimizer, self.fns.unravel, 1)
         opt = self.config.optimizer
         init = jax.jit(lambda f, s: optimizer(opt, s).init(f))
         epoch = jax.jit(lambda f, o, s: pop._member_epoch(

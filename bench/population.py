@@ -7,7 +7,7 @@ Ratios measured side by side in one run (see ../shared/BENCHMARKS.md), the CNN o
 * the fastest one-model-at-a-time loop / the population (goal >= 1.0). The loops: a
   jitted step (gradients and update fused, ``flax.linen.Conv``) called in a Python loop
   over members and steps; and a jitted epoch per member (``lax.scan`` over the steps,
-  the population's own im2col convolution). The population: one jitted call trains all
+  the population's own hand-differentiated convolution). The population: one jitted call trains all
   256 members for the epoch (``schedalg.train.population``, CPU default: members one
   block of 1 at a time inside the program). Both sides score the validation set after
   the epoch (the population always does).
@@ -73,7 +73,7 @@ class Setup:
         self.k, self.spe = k, spe
 
     def population(self, block, mesh=None):
-        spec = pop._Spec(CONFIG.optimizer, 2, self.fns.unravel, block)
+        spec = pop._Spec(CONFIG.optimizer, self.fns.unravel, block)
         init, epoch = pop._compiled(spec, mesh)
         scale = np.ones(self.k, np.float32)
 
@@ -118,8 +118,9 @@ class Setup:
         return run
 
     def loop_epoch(self):
-        """Python loop over members of a jitted epoch (``lax.scan``, im2col conv)."""
-        spec = pop._Spec(CONFIG.optimizer, 2, self.fns.unravel, 1)
+        """Python loop over members of a jitted epoch (``lax.scan``, the population's
+        hand-differentiated convolution)."""
+        spec = pop._Spec(CONFIG.optimizer, self.fns.unravel, 1)
         init = jax.jit(lambda f, s: optimizer(CONFIG.optimizer, s).init(f))
         epoch = lambda f, o, s: pop._member_epoch(spec, (f, o, jnp.float32(1.0), s), self.xs,
                                                   self.ys, self.xv, self.yv)  # fmt: skip

@@ -98,7 +98,6 @@ class _Spec:
     """The static part of the compiled epoch (hashable: a jit static argument)."""
 
     optimizer: str
-    convs: int  # convolution layers (the layout tells forward; kept: bench/ builds _Spec)
     unravel: Callable
     block: int | None
 
@@ -459,7 +458,7 @@ def train_population(
     ndev = 1 if mesh is None else mesh.size
     chunks = max(1, math.ceil(n / chunk))
     size = math.ceil(math.ceil(n / chunks) / ndev) * ndev  # equal chunks, device multiple
-    spec = _Spec(config.optimizer, len(model.features), fns.unravel, block)
+    spec = _Spec(config.optimizer, fns.unravel, block)
     init_fn, epoch_fn = _compiled(spec, mesh)
     spe = len(data.y_train) // config.batch_size
     steps = spe * config.epochs
