@@ -58,14 +58,18 @@ class _Ramp(Schedule):
     end: Any
     steps: Any
 
-    def _weighted_initial(self, exponent: Any) -> jax.Array:
-        """Step 0 of ``lerp(end, start, w ** exponent)``: ``w`` is exactly 1, or 0 when
-        the ramp is empty; the exponent only broadcasts."""
-        return broadcast_all(lerp(self.end, self.start, 1.0 - _empty(self.steps)), exponent)
-
     @property
     def duration(self) -> Any:
         return self.steps
+
+
+class _Shaped(_Ramp):
+    """A ramp ``lerp(end, start, w ** exponent)``, the exponent in its role's field."""
+
+    def _initial(self) -> jax.Array:
+        # w is exactly 1 at step 0, or 0 when the ramp is empty; the exponent broadcasts.
+        exponent = getattr(self, self.roles["exponent"])
+        return broadcast_all(lerp(self.end, self.start, 1.0 - _empty(self.steps)), exponent)
 
 
 @schedule_class
@@ -114,7 +118,7 @@ class linear(_Ramp):
 
 
 @schedule_class
-class cosine(_Ramp):
+class cosine(_Shaped):
     """Half a cosine from ``start`` to ``end`` over ``steps``, then ``end``.
 
     ``end + (start - end) * (0.5 * (1 + cos(pi * t / steps))) ** exponent`` for
@@ -136,12 +140,9 @@ class cosine(_Ramp):
         w = safe_pow(half_cosine(progress(clock(step), self.steps)), self.exponent)
         return lerp(self.end, self.start, w)  # exact start at t = 0, exact end at T
 
-    def _initial(self) -> jax.Array:
-        return self._weighted_initial(self.exponent)
-
 
 @schedule_class
-class polynomial(_Ramp):
+class polynomial(_Shaped):
     """Polynomial decay from ``start`` to ``end`` over ``steps``, then ``end``.
 
     ``end + (start - end) * (1 - t / steps) ** power`` for t < steps; ``end`` after.
@@ -161,9 +162,6 @@ class polynomial(_Ramp):
     def __call__(self, step: ArrayLike) -> jax.Array:
         _, rest = progress(clock(step), self.steps)  # rest = 1 - t / steps, exact near the end
         return lerp(self.end, self.start, safe_pow(rest, self.power))
-
-    def _initial(self) -> jax.Array:
-        return self._weighted_initial(self.power)
 
 
 @schedule_class

@@ -69,6 +69,8 @@ class scale(_Operand):
     Example:
         >>> float(scale(constant(2.0), 0.25)(0))
         0.5
+        >>> constant(2.0) * 0.25
+        scale(constant(value=2.0), factor=0.25)
     """
 
     operand = "factor"
