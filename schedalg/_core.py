@@ -265,6 +265,9 @@ def schedule_class(cls: type[_S]) -> type[_S]:
     cls.name = cls.__name__
     cls._ranks = tuple((f.name, f.metadata.get("rank", 0)) for f in data)
     cls._static = tuple(f.name for f in fields if f.metadata.get("static"))
+    for name, rule in cls.rules():  # a typo fails here, not at the first construction
+        if name not in cls.__dataclass_fields__ or rule not in RULES:
+            raise TypeError(f"{cls.__name__}.limits: {name}: {rule!r} is not a field and a rule")
     if not hasattr(cls.__call__, "__wrapped__"):
         # the wrapper replaces the class's own (or a plain base class's) __call__
         setattr(cls, "__call__", _dispatching(cls.__call__))  # noqa: B010

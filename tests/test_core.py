@@ -252,3 +252,14 @@ def test_cycle_index_matches_a_walk_through_the_cycles(mult, x64):
 def test_max_duration_is_none_when_either_is_unbounded():
     assert _core.max_duration(None, 3) is None and _core.max_duration(3, None) is None
     assert int(_core.max_duration(3, 5)) == 5
+
+
+@pytest.mark.parametrize("limits", [{"steps": "> 0"}, {"value": "positive"}])
+def test_a_class_declaring_an_unknown_limit_fails_when_declared(limits):
+    class lopsided(_core.Schedule):  # noqa: N801 - schedule classes are named like functions
+        value: float
+
+    lopsided.limits = limits
+    with pytest.raises(TypeError, match="lopsided.limits"):
+        _core.schedule_class(lopsided)
+    assert "lopsided" not in _core.REGISTRY
