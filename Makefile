@@ -7,7 +7,7 @@ BIN := $(VENV)/bin
 NO_DEPS_REFS := timm==1.0.31 fastai==2.8.12 fastcore==2.2.39 braintools==0.3.0 \
 	brainstate==0.5.4 brainunit==0.5.2 saiunit==0.5.2 brainevent==0.2.1 array_api_compat==1.16.0
 
-.PHONY: test demo bench lint format clean
+.PHONY: test fuzz demo bench lint format clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -37,6 +37,15 @@ format: $(VENV)/.test-installed
 test: lint
 	$(BIN)/python -m pytest -n auto --maxprocesses 4 --dist loadfile
 	$(BIN)/python tools/check_wheel.py
+
+# The property tests with new random examples (`make test` repeats the same ones).
+FUZZ_ROUNDS ?= 5
+FUZZ_TESTS := tests/test_algebra_laws.py tests/test_eager.py tests/test_random_trees.py
+fuzz: $(VENV)/.test-installed
+	for i in $$(seq $(FUZZ_ROUNDS)); do \
+		$(BIN)/python -m pytest -q -n auto --maxprocesses 4 --dist loadfile \
+			--hypothesis-profile=fuzz $(FUZZ_TESTS) || exit 1; \
+	done
 
 demo: $(VENV)/.demo-installed
 	$(BIN)/python -m schedalg.demo

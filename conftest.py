@@ -6,6 +6,14 @@ os.environ.setdefault("KERAS_BACKEND", "jax")
 os.environ.setdefault("JAX_PLATFORMS", "cpu")
 
 import pytest  # noqa: E402
+from hypothesis import settings  # noqa: E402
+
+# Property tests draw the same examples on every run of `make test` (CI's too): a red run
+# is a failure anyone can replay, not a draw. `make fuzz` draws new examples every run
+# (--hypothesis-profile=fuzz), keeping failures in .hypothesis/ to replay.
+settings.register_profile("repeatable", derandomize=True)
+settings.register_profile("fuzz", derandomize=False)
+settings.load_profile("repeatable")
 
 
 @pytest.fixture(autouse=True)
